@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs from Debian's packages, when missing.
+set -euo pipefail
+need=()
+[ -x "$(pg_config --bindir 2>/dev/null)/initdb" ] && ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15 postgresql-15-postgis-3)
+command -v ogrinfo >/dev/null || need+=(gdal-bin)
+command -v cs2cs >/dev/null || need+=(proj-bin)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" postgresql-client-15 >/dev/null
+fi
