@@ -1,0 +1,40 @@
+# csdi — see README.md. Every target installs what it needs when missing.
+GO        ?= go
+BIN       := bin/csdi
+TESTENV   := internal/testenv
+FUZZTIME  ?= 10s
+
+.PHONY: run build test vet fuzz bench clean
+
+## run: build and serve the demo on the embedded store at http://127.0.0.1:8080
+run: build
+	./$(BIN) serve
+
+build:
+	$(GO) build -o $(BIN) ./cmd/csdi
+
+## test: the whole suite against a throwaway PostgreSQL + PostGIS
+test:
+	./$(TESTENV)/deps.sh
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(MAKE) --no-print-directory fuzz
+	./$(TESTENV)/with-postgis.sh $(GO) test -race -count=1 -timeout 20m ./...
+
+## fuzz: run every fuzz target for a short bounded time
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for fn in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | cut -d' ' -f2); do \
+	    echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+	  done; \
+	done
+
+## bench: Go benchmarks beside PostGIS doing the same job; writes BENCHMARKS.md
+bench:
+	./$(TESTENV)/deps.sh
+	./$(TESTENV)/with-postgis.sh $(GO) run ./internal/bench/cmd/benchreport -out BENCHMARKS.md
+
+clean:
+	rm -rf bin csdi-demo.gpkg

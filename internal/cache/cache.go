@@ -1,0 +1,205 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/btree"
+	"github.com/tidwall/rtree"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/store"
+)
+
+// Cache holds the published snapshot of every layer.
+type Cache struct {
+	store  store.Store
+	log    *slog.Logger
+	layers []*layer.Layer    // catalogue order
+	byID   map[string]*entry // fixed after New
+}
+
+// entry is one layer's slot: readers Load the published snapshot; only the
+// layer's single writer (the initial load now, the syncer later) Stores one.
+type entry struct {
+	layer  *layer.Layer
+	snap   atomic.Pointer[Snapshot]
+	loaded atomic.Bool
+	mu     sync.Mutex // serialises writers of this layer
+}
+
+// New makes a cache for the given layers; nothing is loaded until Load.
+// Until then every layer serves as empty.
+func New(st store.Store, layers []layer.Layer, log *slog.Logger) *Cache {
+	c := &Cache{store: st, log: log, byID: make(map[string]*entry, len(layers))}
+	for i := range layers {
+		l := &layers[i]
+		c.layers = append(c.layers, l)
+		e := &entry{layer: l}
+		e.snap.Store(emptySnapshot(l))
+		c.byID[l.ID] = e
+	}
+	return c
+}
+
+func emptySnapshot(l *layer.Layer) *Snapshot {
+	return &Snapshot{
+		layer: l,
+		tree:  &rtree.RTreeG[*Feature]{},
+		ids:   btree.NewBTreeGOptions(lessFeature, btree.Options{NoLocks: true}),
+	}
+}
+
+// Layers lists the catalogue in its configured order.
+func (c *Cache) Layers() []*layer.Layer { return c.layers }
+
+// Snapshot returns the published snapshot of a layer.
+func (c *Cache) Snapshot(id string) (*Snapshot, bool) {
+	e, ok := c.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return e.snap.Load(), true
+}
+
+// Loaded reports whether every layer has finished its initial load.
+func (c *Cache) Loaded() bool {
+	for _, e := range c.byID {
+		if !e.loaded.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+// LoadError is a layer whose initial load failed.
+type LoadError struct {
+	Layer string
+	Err   error
+}
+
+func (e *LoadError) Error() string { return fmt.Sprintf("load layer %s: %v", e.Layer, e.Err) }
+func (e *LoadError) Unwrap() error { return e.Err }
+
+// Load reads every layer from the store, a few at a time, publishing each as
+// soon as it is built. A layer that fails is logged and keeps serving empty;
+// the others go on. The error joins every layer's failure.
+func (c *Cache) Load(ctx context.Context) error {
+	var (
+		g    errgroup.Group
+		mu   sync.Mutex
+		errs []error
+	)
+	g.SetLimit(max(2, runtime.GOMAXPROCS(0)))
+	for _, l := range c.layers {
+		e := c.byID[l.ID]
+		g.Go(func() error {
+			if err := c.loadLayer(ctx, e); err != nil {
+				c.log.Error("layer load failed", "layer", l.ID, "err", err)
+				mu.Lock()
+				errs = append(errs, &LoadError{Layer: l.ID, Err: err})
+				mu.Unlock()
+			}
+			e.loaded.Store(true)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return errors.Join(errs...)
+}
+
+// Reload rebuilds one layer from the store and publishes it.
+func (c *Cache) Reload(ctx context.Context, id string) error {
+	e, ok := c.byID[id]
+	if !ok {
+		return fmt.Errorf("reload: no layer %q", id)
+	}
+	return c.loadLayer(ctx, e)
+}
+
+func (c *Cache) loadLayer(ctx context.Context, e *entry) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	start := time.Now()
+	b, err := newBuilder(e.layer)
+	if err != nil {
+		return err
+	}
+	skipped := 0
+	err = c.store.Load(ctx, e.layer, func(r store.Record) error {
+		if err := b.add(r); err != nil {
+			skipped++
+			if skipped <= 10 {
+				c.log.Warn("feature skipped", "layer", e.layer.ID, "id", r.ID, "err", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	snap := b.publish(e.snap.Load().version + 1)
+	e.snap.Store(snap)
+	c.log.Info("layer loaded", "layer", e.layer.ID, "features", snap.Len(),
+		"skipped", skipped, "bytes", snap.bytes,
+		"bytes_per_feature", snap.bytes/max(1, snap.Len()),
+		"duration", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// builder owns a layer's mutable trees while features are added; publish
+// hands out an immutable copy-on-write snapshot of them.
+type builder struct {
+	layer *layer.Layer
+	tr    func(x, y float64) (float64, float64)
+	tree  *rtree.RTreeG[*Feature]
+	ids   *btree.BTreeG[*Feature]
+	bytes int
+}
+
+func newBuilder(l *layer.Layer) (*builder, error) {
+	tr, err := toWorld(store.StreamSRID(l))
+	if err != nil {
+		return nil, fmt.Errorf("layer %s: %w", l.ID, err)
+	}
+	empty := emptySnapshot(l)
+	return &builder{layer: l, tr: tr, tree: empty.tree, ids: empty.ids}, nil
+}
+
+// DuplicateIDError reports two features with the same id in one layer.
+type DuplicateIDError struct{ ID ID }
+
+func (e DuplicateIDError) Error() string { return fmt.Sprintf("duplicate feature id %s", e.ID) }
+
+func (b *builder) add(r store.Record) error {
+	f, err := newFeature(r, b.tr)
+	if err != nil {
+		return err
+	}
+	if _, dup := b.ids.Get(f); dup {
+		return DuplicateIDError{f.ID}
+	}
+	b.ids.Set(f)
+	if f.Geom != nil {
+		b.tree.Insert(f.Bound.Min, f.Bound.Max, f)
+	}
+	b.bytes += approxBytes(f)
+	return nil
+}
+
+func (b *builder) publish(version uint64) *Snapshot {
+	return &Snapshot{
+		layer:   b.layer,
+		version: version,
+		tree:    b.tree.Copy(),
+		ids:     b.ids.Copy(),
+		bytes:   b.bytes,
+	}
+}
