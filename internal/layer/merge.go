@@ -73,6 +73,12 @@ func fill(c, d Layer) Layer {
 	if c.MinZoom == 0 && c.MaxZoom == 0 {
 		c.MinZoom, c.MaxZoom = d.MinZoom, d.MaxZoom
 	}
+	// Sensitivity is sticky: configuration can add protection, never remove
+	// what the store's own metadata declares.
+	c.Sensitive = c.Sensitive || d.Sensitive
+	if c.Masking == nil {
+		c.Masking = d.Masking
+	}
 	c.Fields = fillFields(c.Fields, d.Fields)
 	return c
 }
