@@ -1,0 +1,144 @@
+package features
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/store"
+)
+
+// denseBuildings is a synthetic district: n footprints of 7 vertices on a
+// jittered ~20 m grid around lon 114.17, lat 22.32.
+func denseBuildings(b *testing.B, n int) *cache.Snapshot {
+	b.Helper()
+	l := &layer.Layer{
+		ID: "dense", Title: layer.Text{En: "Dense buildings"},
+		Source:       layer.Source{Table: "dense", SRID: 4326},
+		GeometryType: layer.Polygon,
+		Fields: []layer.Field{
+			{Name: "name", Type: layer.String}, {Name: "height", Type: layer.Number},
+			{Name: "floors", Type: layer.Integer}, {Name: "built", Type: layer.Date},
+		},
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	const step = 0.00019 // degrees, about 20 m
+	side := 1
+	for side*side < n {
+		side++
+	}
+	records := make([]store.Record, 0, n)
+	for i := range n {
+		lon := 114.17 - float64(side)*step/2 + float64(i%side)*step + rng.Float64()*step*0.2
+		lat := 22.32 - float64(side)*step/2 + float64(i/side)*step + rng.Float64()*step*0.2
+		w, h := step*(0.4+rng.Float64()*0.3), step*(0.4+rng.Float64()*0.3)
+		ring := orb.Ring{{lon, lat}, {lon + w, lat}, {lon + w, lat + h/2}, {lon + w*0.7, lat + h/2},
+			{lon + w*0.7, lat + h}, {lon, lat + h}, {lon, lat}}
+		records = append(records, store.Record{
+			ID: int64(i + 1), Geometry: orb.Polygon{ring},
+			Props: []any{"Building " + string(rune('A'+i%26)), 3.5 * float64(1+i%40), int64(1 + i%40), day("2001-02-03")},
+		})
+	}
+	s, err := cache.Build(l, seq(records))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// discard is a ResponseWriter that keeps nothing, so the benchmark measures
+// the handler, not a recorder's buffer.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}
+
+// benchBBox is about 250 m square in the middle of the district: some 150
+// buildings, of which a page of 100 is returned.
+const benchBBox = "114.1688,22.3188,114.1712,22.3212"
+
+func BenchmarkItemsBBox(b *testing.B) {
+	s := denseBuildings(b, 100_000)
+	c := &testCatalog{layers: []*layer.Layer{s.Layer()}, snaps: map[string]*cache.Snapshot{"dense": s}}
+	mux := http.NewServeMux()
+	NewHandler(c, Options{}).Register(mux)
+	req := httptest.NewRequest("GET", "http://csdi.test/collections/dense/items?limit=100&bbox="+benchBBox, nil)
+
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		b.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	fc := decode(b, response{Body: rec.Body.Bytes()})
+
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		mux.ServeHTTP(w, req)
+	}
+	b.ReportMetric(fc["numberMatched"].(float64), "matched")
+	b.ReportMetric(float64(rec.Body.Len()), "bytes")
+}
+
+// BenchmarkItemsBBoxStages splits the same request into its stages.
+func BenchmarkItemsBBoxStages(b *testing.B) {
+	s := denseBuildings(b, 100_000)
+	q, _ := url.ParseQuery("limit=100&bbox=" + benchBBox)
+	iq, err := parseItemsValues(q, s.Layer(), 10, 10000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("select", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			selectPage(s, iq)
+		}
+	})
+	p := selectPage(s, iq)
+	b.Run("encode", func(b *testing.B) {
+		enc := newGeoJSON(s.Layer())
+		b.ReportAllocs()
+		for b.Loop() {
+			st := newStream(b.Context(), &discard{})
+			enc.writeCollection(st, p, nil, testClock)
+			_ = st.close()
+		}
+	})
+}
+
+// BenchmarkItemsPage is an unfiltered page deep in the layer: served from
+// the id index without a scan.
+func BenchmarkItemsPage(b *testing.B) {
+	s := denseBuildings(b, 100_000)
+	c := &testCatalog{layers: []*layer.Layer{s.Layer()}, snaps: map[string]*cache.Snapshot{"dense": s}}
+	mux := http.NewServeMux()
+	NewHandler(c, Options{}).Register(mux)
+	req := httptest.NewRequest("GET", "http://csdi.test/collections/dense/items?limit=100&offset=90000", nil)
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		mux.ServeHTTP(w, req)
+	}
+}
+
+func BenchmarkAppendCoord(b *testing.B) {
+	vals := make([]float64, 1024)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range vals {
+		vals[i] = 114 + rng.Float64()
+	}
+	buf := make([]byte, 0, 64)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		buf = appendCoord(buf[:0], vals[i&1023])
+	}
+}

@@ -1,0 +1,97 @@
+package features
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/internal/layer"
+)
+
+// Catalog is where the handler finds layers and their published snapshots;
+// *cache.Cache satisfies it.
+type Catalog interface {
+	Snapshot(id string) (*cache.Snapshot, bool)
+	Layers() []*layer.Layer
+}
+
+// Options configure the service as a whole.
+type Options struct {
+	Title       layer.Text // of the service, on the landing page and in the OpenAPI info
+	Description layer.Text
+	// DefaultLimit is the page size when a request gives no limit (10);
+	// MaxLimit is the largest page, larger limits are reduced to it (10000).
+	DefaultLimit int
+	MaxLimit     int
+	Version      string // of the software, in the OpenAPI info
+	// ExtraPaths are OpenAPI path items for endpoints other packages serve
+	// on the same server (tiles, styles), keyed by path, so that /api
+	// describes the whole server. Each must be self-contained or refer only
+	// to this document's components.
+	ExtraPaths map[string]any
+	// CollectionLinks, if set, adds links to each collection's document
+	// (the tiles package's tileset, say) without this package knowing them.
+	CollectionLinks func(base string, l *layer.Layer) []httpx.Link
+	// Now is the clock behind timeStamp; nil means time.Now. Tests fix it.
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.DefaultLimit <= 0 {
+		o.DefaultLimit = 10
+	}
+	if o.MaxLimit <= 0 {
+		o.MaxLimit = 10000
+	}
+	if o.DefaultLimit > o.MaxLimit {
+		o.DefaultLimit = o.MaxLimit
+	}
+	if o.Title == (layer.Text{}) {
+		o.Title = layer.Text{En: "Common Spatial Data Infrastructure", Zh: "空間數據共享平台"}
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Handler serves OGC API Features for a catalog.
+type Handler struct {
+	cat      Catalog
+	opts     Options
+	temporal temporalExtents
+}
+
+// NewHandler makes a handler; Options left zero take their defaults.
+func NewHandler(c Catalog, opts Options) *Handler {
+	return &Handler{cat: c, opts: opts.withDefaults()}
+}
+
+// Register adds the handler's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.Handle("GET /{$}", httpx.HandlerFunc(h.landing))
+	mux.Handle("GET /conformance", httpx.HandlerFunc(h.conformance))
+	mux.Handle("GET /api", httpx.HandlerFunc(h.api))
+	mux.Handle("GET /collections", httpx.HandlerFunc(h.collections))
+	mux.Handle("GET /collections/{collectionId}", httpx.HandlerFunc(h.collection))
+	mux.Handle("GET /collections/{collectionId}/items", httpx.HandlerFunc(h.items))
+	mux.Handle("GET /collections/{collectionId}/items/{featureId}", httpx.HandlerFunc(h.item))
+}
+
+// snapshot finds the snapshot of collection id for request r. It is the
+// one place a per-caller view (masked or full) will be chosen, so every
+// endpoint, HTML included, reads the same view.
+func (h *Handler) snapshot(r *http.Request, id string) (*cache.Snapshot, error) {
+	s, ok := h.cat.Snapshot(id)
+	if !ok {
+		return nil, httpx.NotFound("there is no collection %q; /collections lists them", truncate(id))
+	}
+	return s, nil
+}
+
+// layers lists the collections a request may see.
+func (h *Handler) layers(*http.Request) []*layer.Layer { return h.cat.Layers() }

@@ -1,0 +1,78 @@
+package features
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/httpx"
+)
+
+// itemRequest is a parsed single-feature request.
+type itemRequest struct {
+	Format       format
+	Lang         string
+	LangExplicit bool
+	Values       url.Values
+}
+
+// item answers /collections/{collectionId}/items/{featureId}.
+func (h *Handler) item(w http.ResponseWriter, r *http.Request) error {
+	s, err := h.snapshot(r, r.PathValue("collectionId"))
+	if err != nil {
+		return err
+	}
+	ir, err := parseItemRequest(r)
+	if err != nil {
+		return err
+	}
+	l := s.Layer()
+	id := r.PathValue("featureId")
+	f, ok := s.Get(id)
+	if !ok {
+		return httpx.NotFound("collection %q has no feature with id %q", l.ID, truncate(id))
+	}
+	if ir.Format == formatHTML {
+		return h.renderItem(w, r, s, f, ir)
+	}
+	links := itemLinks(httpx.Base(r), s, f, ir.Values, formatJSON)
+	w.Header().Set("Content-Type", mediaGeoJSON)
+	w.Header().Add("Vary", "Accept")
+	st := newStream(r.Context(), w)
+	st.buf = newGeoJSON(l).appendFeature(st.buf, f, links)
+	st.buf = append(st.buf, '\n')
+	return clientGone(st.close())
+}
+
+func parseItemRequest(r *http.Request) (*itemRequest, error) {
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKnown(q, itemParams, nil); err != nil {
+		return nil, err
+	}
+	ir := &itemRequest{Values: q}
+	if ir.Format, err = negotiate(r, q, true); err != nil {
+		return nil, err
+	}
+	if ir.Lang, ir.LangExplicit, err = language(r, q); err != nil {
+		return nil, err
+	}
+	return ir, nil
+}
+
+// itemPath is the path of one feature.
+func itemPath(s *cache.Snapshot, f *cache.Feature) string {
+	return itemsPath(s.Layer()) + "/" + url.PathEscape(f.ID.String())
+}
+
+// itemLinks are a feature's self and alternate links and its collection.
+func itemLinks(base string, s *cache.Snapshot, f *cache.Feature, q url.Values, fm format) []httpx.Link {
+	l := s.Layer()
+	links := selfLinks(base, itemPath(s, f), q, fm, mediaGeoJSON)
+	return append(links, httpx.Link{
+		Href: base + collectionPath(l), Rel: "collection", Type: mediaJSON,
+		Title: l.Title.In(langEn),
+	})
+}

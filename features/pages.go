@@ -1,0 +1,154 @@
+package features
+
+import (
+	"net/http"
+
+	"github.com/paulmach/orb"
+
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/internal/layer"
+)
+
+// The HTML pages of collections and features: what each template is given
+// beyond the layout.
+
+// collectionPage is a collection's metadata and a map of a sample of it.
+type collectionPage struct {
+	collectionDoc
+	Map *svgMap
+}
+
+// sampleSize is how many features a collection page draws.
+const sampleSize = 200
+
+// sampleMap draws the first features in id order within the layer's
+// extent: enough to see what the layer holds, cheap for any size.
+func (h *Handler) sampleMap(base string, s *cache.Snapshot, lang string, explicit bool) *svgMap {
+	extent, ok := s.Extent()
+	if !ok {
+		return nil
+	}
+	sample := make([]*cache.Feature, 0, min(sampleSize, s.Len()))
+	s.Ascend(0, func(f *cache.Feature) bool {
+		sample = append(sample, f)
+		return len(sample) < sampleSize
+	})
+	return newSVGMap(sample, extent, func(f *cache.Feature) string {
+		return href(base, itemPath(s, f), lang, explicit)
+	})
+}
+
+// column is an attribute column of the items table.
+type column struct {
+	Name  string
+	Title layer.Text
+	Type  layer.FieldType
+}
+
+// itemRow is one feature in the items table.
+type itemRow struct {
+	ID    string
+	Href  string
+	Cells []string
+}
+
+// itemsPage is one page of features as a map and a table.
+type itemsPage struct {
+	Collection collectionDoc
+	Columns    []column
+	Rows       []itemRow
+	Map        *svgMap
+	From, To   int // 1-based positions of the first and last row shown
+	Matched    int
+	Next, Prev string
+}
+
+// renderItems answers an items request with an HTML page.
+func (h *Handler) renderItems(w http.ResponseWriter, r *http.Request, s *cache.Snapshot, iq *itemsQuery, p page) error {
+	l := s.Layer()
+	base := httpx.Base(r)
+	links := itemsLinks(base, l, iq, p.Matched, formatHTML)
+	body := itemsPage{
+		Collection: h.describe(base, s),
+		Columns:    columns(l),
+		Matched:    p.Matched,
+	}
+	if len(p.Features) > 0 {
+		body.From, body.To = iq.Offset+1, iq.Offset+len(p.Features)
+	}
+	for _, ln := range links {
+		switch ln.Rel {
+		case "next":
+			body.Next = ln.Href
+		case "prev":
+			body.Prev = ln.Href
+		}
+	}
+	itemHref := func(f *cache.Feature) string { return href(base, itemPath(s, f), iq.Lang, iq.LangExplicit) }
+	for _, f := range p.Features {
+		body.Rows = append(body.Rows, itemRow{ID: f.ID.String(), Href: itemHref(f), Cells: cells(l, f)})
+	}
+	body.Map = newSVGMap(p.Features, orb.Bound{}, itemHref)
+	pd, err := h.newPage(r, iq.Values, links, body)
+	if err != nil {
+		return err
+	}
+	return writePage(w, "items.html", pd)
+}
+
+// attribute is one row of a feature's attribute table.
+type attribute struct {
+	Name  string
+	Title layer.Text
+	Value string
+}
+
+// itemPage is one feature: its attributes and a map of it.
+type itemPage struct {
+	Collection collectionDoc
+	ID         string
+	Geometry   string
+	Attributes []attribute
+	Map        *svgMap
+}
+
+// renderItem answers a single feature request with an HTML page.
+func (h *Handler) renderItem(w http.ResponseWriter, r *http.Request, s *cache.Snapshot, f *cache.Feature, ir *itemRequest) error {
+	l := s.Layer()
+	base := httpx.Base(r)
+	body := itemPage{Collection: h.describe(base, s), ID: f.ID.String()}
+	if f.Geom != nil {
+		body.Geometry = f.Geom.GeoJSONType()
+	}
+	for i, v := range cells(l, f) {
+		fd := l.Fields[i]
+		body.Attributes = append(body.Attributes, attribute{Name: fd.Name, Title: fd.Title, Value: v})
+	}
+	self := href(base, itemPath(s, f), ir.Lang, ir.LangExplicit)
+	body.Map = newSVGMap([]*cache.Feature{f}, orb.Bound{}, func(*cache.Feature) string { return self })
+	pd, err := h.newPage(r, ir.Values, itemLinks(base, s, f, ir.Values, formatHTML), body)
+	if err != nil {
+		return err
+	}
+	return writePage(w, "item.html", pd)
+}
+
+func columns(l *layer.Layer) []column {
+	cs := make([]column, len(l.Fields))
+	for i, f := range l.Fields {
+		cs[i] = column{Name: f.Name, Title: f.Title, Type: f.Type}
+	}
+	return cs
+}
+
+// cells are a feature's attribute values as text, one per field.
+func cells(l *layer.Layer, f *cache.Feature) []string {
+	out := make([]string, len(l.Fields))
+	for i, fd := range l.Fields {
+		if i < len(f.Props) {
+			out[i] = displayValue(f.Props[i], fd.Type)
+		}
+	}
+	return out
+}
