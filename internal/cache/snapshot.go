@@ -3,8 +3,6 @@ package cache
 import (
 	"fmt"
 	"iter"
-
-	"github.com/csdi-hk/csdi/internal/store"
 	"strconv"
 
 	"github.com/paulmach/orb"
@@ -12,6 +10,7 @@ import (
 	"github.com/tidwall/rtree"
 
 	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/store"
 )
 
 // Snapshot is one published, immutable state of a layer. Any number of
@@ -77,7 +76,9 @@ func (s *Snapshot) Ascend(i int, fn func(*Feature) bool) {
 
 // Build makes a snapshot of l straight from records whose geometry is in
 // store.StreamSRID(l): for tests, benchmarks and tools that have records
-// without a store. Records that cannot be cached are returned as an error.
+// without a store. Like a store's Load callback, it takes ownership of the
+// records: their geometry is transformed in place, so pass fresh copies.
+// Records that cannot be cached are returned as an error.
 func Build(l *layer.Layer, records iter.Seq2[store.Record, error]) (*Snapshot, error) {
 	b, err := newBuilder(l)
 	if err != nil {

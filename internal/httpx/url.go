@@ -70,7 +70,9 @@ func WithQuery(base, path string, q url.Values, set ...string) string {
 	}
 	u := base + path
 	if enc := v.Encode(); enc != "" {
-		u += "?" + enc
+		// Commas are legal in a query (RFC 3986 sub-delims); keeping them
+		// makes bbox=... links readable.
+		u += "?" + strings.ReplaceAll(enc, "%2C", ",")
 	}
 	return u
 }
