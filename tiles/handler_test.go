@@ -1,0 +1,246 @@
+package tiles
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/internal/layer"
+)
+
+// catalog is a fixed Catalog for the handler tests.
+type catalog map[string]*cache.Snapshot
+
+func (c catalog) Snapshot(id string) (*cache.Snapshot, bool) { s, ok := c[id]; return s, ok }
+func (c catalog) Layers() []*layer.Layer {
+	var ls []*layer.Layer
+	for _, s := range c {
+		ls = append(ls, s.Layer())
+	}
+	return ls
+}
+
+var _ Catalog = (*cache.Cache)(nil)
+
+func testServer(t *testing.T) *http.ServeMux {
+	t.Helper()
+	buildings := newLayer("buildings",
+		layer.Field{Name: "name", Type: layer.String},
+		layer.Field{Name: "floors", Type: layer.Integer},
+		layer.Field{Name: "listed", Type: layer.Boolean},
+		layer.Field{Name: "opened", Type: layer.Date},
+	)
+	buildings.MinZoom, buildings.MaxZoom = 12, 22
+	buildings.Description = layer.Text{En: "Building footprints"}
+	buildings.Department = "LandsD"
+	roads := newLayer("roads", layer.Field{Name: "ref", Type: layer.String})
+	c := catalog{
+		"buildings": build(t, buildings,
+			pixelRecord(int64(1), orb.Polygon{square(100, 100, 400, 300)}, "Langham Place", int64(59), false, nil),
+			pixelRecord(int64(2), orb.Polygon{square(1000, 1000, 1200, 1300)}, "Sino Centre", int64(22), true, nil),
+		),
+		"roads": build(t, roads, pixelRecord("A1", orb.LineString{{0, 2000}, {4096, 2100}}, "Nathan Road")),
+	}
+	mux := http.NewServeMux()
+	NewHandler(c, Options{}).Register(mux)
+	return mux
+}
+
+func get(mux http.Handler, url string, header ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodGet, url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, r)
+	return w
+}
+
+func tilePath(t Tile) string { return fmt.Sprintf("%d/%d/%d", t.Z, t.X, t.Y) }
+
+func TestHandlerTiles(t *testing.T) {
+	mux := testServer(t)
+	tt := testTile
+	ogc := fmt.Sprintf("/collections/buildings/tiles/WebMercatorQuad/%d/%d/%d", tt.Z, tt.Y, tt.X)
+	xyz := "/tiles/buildings,roads/" + tilePath(tt)
+
+	t.Run("gzip", func(t *testing.T) {
+		w := get(mux, ogc, "Accept-Encoding", "gzip, br")
+		if w.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+		h := w.Header()
+		if h.Get("Content-Type") != ContentType || h.Get("Content-Encoding") != "gzip" ||
+			h.Get("Vary") != "Accept-Encoding" || h.Get("ETag") == "" {
+			t.Errorf("headers %v", h)
+		}
+		zr, err := gzip.NewReader(w.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers := decodeTile(t, raw, DefaultBuffer)
+		if len(layers) != 1 || layers[0].Name != "buildings" || len(layers[0].Features) != 2 {
+			t.Errorf("got %+v", layers)
+		}
+	})
+	t.Run("identity", func(t *testing.T) {
+		w := get(mux, ogc)
+		if w.Code != http.StatusOK || w.Header().Get("Content-Encoding") != "" {
+			t.Fatalf("status %d, headers %v", w.Code, w.Header())
+		}
+		decodeTile(t, w.Body.Bytes(), DefaultBuffer)
+	})
+	t.Run("several layers", func(t *testing.T) {
+		for _, suffix := range []string{".mvt", ".pbf", ""} {
+			w := get(mux, xyz+suffix)
+			if w.Code != http.StatusOK {
+				t.Fatalf("%s: status %d: %s", suffix, w.Code, w.Body)
+			}
+			layers := decodeTile(t, w.Body.Bytes(), DefaultBuffer)
+			if len(layers) != 2 || layers[0].Name != "buildings" || layers[1].Name != "roads" {
+				t.Errorf("%s: got layers %+v", suffix, layers)
+			}
+		}
+	})
+	t.Run("not modified", func(t *testing.T) {
+		first := get(mux, xyz+".mvt", "Accept-Encoding", "gzip")
+		etag := first.Header().Get("ETag")
+		w := get(mux, xyz+".mvt", "Accept-Encoding", "gzip", "If-None-Match", `"other", W/`+etag)
+		if w.Code != http.StatusNotModified || w.Body.Len() != 0 {
+			t.Errorf("status %d, %d bytes; want 304", w.Code, w.Body.Len())
+		}
+		if plain := get(mux, xyz+".mvt", "If-None-Match", etag); plain.Code != http.StatusOK {
+			t.Errorf("the gzip ETag matched the identity encoding: %d", plain.Code)
+		}
+		if other := get(mux, "/tiles/roads,buildings/"+tilePath(tt)+".mvt", "If-None-Match", etag); other.Code != http.StatusOK {
+			t.Errorf("the ETag matched another layer list: %d", other.Code)
+		}
+	})
+	t.Run("empty tile", func(t *testing.T) {
+		far := Tile{Z: tt.Z, X: tt.X + 10, Y: tt.Y}
+		for _, url := range []string{
+			"/tiles/buildings,roads/" + tilePath(far) + ".mvt",
+			"/tiles/buildings/" + tilePath(Tile{Z: 11, X: tt.X >> 3, Y: tt.Y >> 3}) + ".mvt", // below minzoom 12
+		} {
+			w := get(mux, url, "Accept-Encoding", "gzip")
+			if w.Code != http.StatusNoContent || w.Body.Len() != 0 || w.Header().Get("Content-Encoding") != "" {
+				t.Errorf("%s: status %d, %d bytes, headers %v; want 204", url, w.Code, w.Body.Len(), w.Header())
+			}
+		}
+	})
+}
+
+func TestHandlerErrors(t *testing.T) {
+	mux := testServer(t)
+	tests := []struct {
+		url    string
+		status int
+	}{
+		{"/collections/nope/tiles/WebMercatorQuad/14/7148/13388", http.StatusNotFound},
+		{"/collections/nope/tiles/WebMercatorQuad", http.StatusNotFound},
+		{"/tiles/buildings,nope/14/13388/7148.mvt", http.StatusNotFound},
+		{"/tiles/nope/tilejson.json", http.StatusNotFound},
+		{"/tiles/buildings,,roads/14/13388/7148.mvt", http.StatusBadRequest},
+		{"/tiles/" + strings.Repeat("roads,", maxLayersPerTile) + "roads/1/0/0.mvt", http.StatusBadRequest},
+		{"/collections/buildings/tiles/WebMercatorQuad/z/0/0", http.StatusBadRequest},
+		{"/collections/buildings/tiles/WebMercatorQuad/14/1.5/0", http.StatusBadRequest},
+		{"/tiles/buildings/14/13388/7148.png", http.StatusBadRequest},
+		{"/tiles/buildings/14/abc/7148.mvt", http.StatusBadRequest},
+		{"/collections/buildings/tiles/WebMercatorQuad/25/0/0", http.StatusNotFound},
+		{"/collections/buildings/tiles/WebMercatorQuad/2/4/0", http.StatusNotFound},
+		{"/tiles/buildings/2/0/4.mvt", http.StatusNotFound},
+		{"/tiles/buildings/2/-1/0.mvt", http.StatusNotFound},
+		{"/tiles/buildings/2/0/99999999999999999999.mvt", http.StatusNotFound},
+	}
+	for _, tc := range tests {
+		w := get(mux, tc.url, "Accept-Encoding", "gzip")
+		if w.Code != tc.status {
+			t.Errorf("%s: status %d, want %d: %s", tc.url, w.Code, tc.status, w.Body)
+			continue
+		}
+		var p httpx.Problem
+		if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s: content type %q", tc.url, ct)
+		} else if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Status != tc.status || p.Detail == "" {
+			t.Errorf("%s: problem %+v, %v", tc.url, p, err)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/tiles/buildings/1/0/0.mvt", nil)
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, r)
+	if w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST: status %d", w.Code)
+	}
+}
+
+func TestHandlerTileJSON(t *testing.T) {
+	mux := testServer(t)
+	var doc TileJSON
+	w := get(mux, "http://csdi.example/tiles/buildings,roads/tilejson.json")
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("status %d, headers %v", w.Code, w.Header())
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.TileJSON != "3.0.0" || len(doc.Tiles) != 1 ||
+		doc.Tiles[0] != "http://csdi.example/tiles/buildings,roads/{z}/{x}/{y}.mvt" ||
+		doc.MinZoom != 0 || doc.MaxZoom != 24 || doc.Name != "Layer buildings, Layer roads" || doc.Attribution != "LandsD" {
+		t.Errorf("got %+v", doc)
+	}
+	if len(doc.VectorLayers) != 2 {
+		t.Fatalf("vector_layers %+v", doc.VectorLayers)
+	}
+	b := doc.VectorLayers[0]
+	wantFields := map[string]string{"name": "String", "floors": "Number", "listed": "Boolean", "opened": "String"}
+	if b.ID != "buildings" || b.MinZoom != 12 || b.MaxZoom != 22 || b.Description != "Building footprints" ||
+		fmt.Sprint(b.Fields) != fmt.Sprint(wantFields) {
+		t.Errorf("buildings: %+v", b)
+	}
+	// the features span testTile, so the bounds must be inside it and the
+	// centre inside the bounds
+	tb := testTile.Bound()
+	west, north := worldToLonLat(tb.Min)
+	east, south := worldToLonLat(tb.Max)
+	bb := doc.Bounds
+	if bb[0] < west-1e-5 || bb[1] < south-1e-5 || bb[2] > east+1e-5 || bb[3] > north+1e-5 || bb[0] >= bb[2] || bb[1] >= bb[3] {
+		t.Errorf("bounds %v, want within %v", bb, [4]float64{west, south, east, north})
+	}
+	if c := doc.Center; c[0] < bb[0] || c[0] > bb[2] || c[1] < bb[1] || c[1] > bb[3] || c[2] < 14 || c[2] > 24 {
+		t.Errorf("center %v for bounds %v", c, bb)
+	}
+
+	// the template, filled in, serves the tile
+	url := strings.NewReplacer("{z}", fmt.Sprint(testTile.Z), "{x}", fmt.Sprint(testTile.X), "{y}", fmt.Sprint(testTile.Y)).Replace(doc.Tiles[0])
+	if w := get(mux, url); w.Code != http.StatusOK {
+		t.Errorf("%s: status %d", url, w.Code)
+	}
+
+	w = get(mux, "https://csdi.example/collections/buildings/tiles/WebMercatorQuad")
+	doc = TileJSON{}
+	if err := json.NewDecoder(bytes.NewReader(w.Body.Bytes())).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if w.Code != http.StatusOK || doc.Tiles[0] != "https://csdi.example/collections/buildings/tiles/WebMercatorQuad/{z}/{y}/{x}" ||
+		doc.MinZoom != 12 || doc.MaxZoom != 22 || doc.Description != "Building footprints" || doc.Name != "Layer buildings" {
+		t.Errorf("collection TileJSON: %d %+v", w.Code, doc)
+	}
+	url = strings.NewReplacer("{z}", fmt.Sprint(testTile.Z), "{x}", fmt.Sprint(testTile.X), "{y}", fmt.Sprint(testTile.Y)).Replace(doc.Tiles[0])
+	if w := get(mux, url); w.Code != http.StatusOK {
+		t.Errorf("%s: status %d", url, w.Code)
+	}
+}

@@ -1,0 +1,167 @@
+package tiles
+
+import (
+	"cmp"
+	"encoding/json"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/crs"
+	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/internal/layer"
+)
+
+// TileJSON is a TileJSON 3.0.0 document describing a vector tile source.
+type TileJSON struct {
+	TileJSON     string        `json:"tilejson"`
+	Name         string        `json:"name,omitempty"`
+	Description  string        `json:"description,omitempty"`
+	Attribution  string        `json:"attribution,omitempty"`
+	Scheme       string        `json:"scheme"`
+	Tiles        []string      `json:"tiles"`
+	MinZoom      int           `json:"minzoom"`
+	MaxZoom      int           `json:"maxzoom"`
+	Bounds       [4]float64    `json:"bounds"`
+	Center       [3]float64    `json:"center"`
+	VectorLayers []VectorLayer `json:"vector_layers"`
+}
+
+// VectorLayer describes one MVT layer of a TileJSON source.
+type VectorLayer struct {
+	ID          string `json:"id"`
+	Description string `json:"description,omitempty"`
+	MinZoom     int    `json:"minzoom"`
+	MaxZoom     int    `json:"maxzoom"`
+	// Fields maps each attribute to "String", "Number" or "Boolean", the
+	// type its values have in the tiles.
+	Fields map[string]string `json:"fields"`
+}
+
+func (h *Handler) collectionTileJSON(w http.ResponseWriter, r *http.Request) error {
+	snap, err := h.snapshot(r.PathValue("collectionId"))
+	if err != nil {
+		return err
+	}
+	tmpl := httpx.Base(r) + "/collections/" + url.PathEscape(snap.Layer().ID) + "/tiles/WebMercatorQuad/{z}/{y}/{x}"
+	return writeJSON(w, newTileJSON([]*cache.Snapshot{snap}, tmpl))
+}
+
+func (h *Handler) layersTileJSON(w http.ResponseWriter, r *http.Request) error {
+	snaps, err := h.snapshots(r.PathValue("layers"))
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(snaps))
+	for i, s := range snaps {
+		ids[i] = url.PathEscape(s.Layer().ID)
+	}
+	tmpl := httpx.Base(r) + "/tiles/" + strings.Join(ids, ",") + "/{z}/{x}/{y}.mvt"
+	return writeJSON(w, newTileJSON(snaps, tmpl))
+}
+
+func writeJSON(w http.ResponseWriter, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(body)
+	return err
+}
+
+// newTileJSON describes the snapshots served at the URL template tmpl.
+func newTileJSON(snaps []*cache.Snapshot, tmpl string) TileJSON {
+	doc := TileJSON{
+		TileJSON:     "3.0.0",
+		Scheme:       "xyz",
+		Tiles:        []string{tmpl},
+		MinZoom:      MaxZoom,
+		VectorLayers: make([]VectorLayer, 0, len(snaps)),
+	}
+	var (
+		titles, departments []string
+		extent              orb.Bound
+		hasExtent           bool
+	)
+	for _, s := range snaps {
+		l := s.Layer()
+		minZ, maxZ := zoomRange(l)
+		doc.MinZoom, doc.MaxZoom = min(doc.MinZoom, minZ), max(doc.MaxZoom, maxZ)
+		doc.VectorLayers = append(doc.VectorLayers, VectorLayer{
+			ID:          l.ID,
+			Description: l.Description.In(""),
+			MinZoom:     minZ,
+			MaxZoom:     maxZ,
+			Fields:      fieldTypes(l.Fields),
+		})
+		titles = append(titles, cmp.Or(l.Title.In(""), l.ID))
+		if l.Department != "" && !slices.Contains(departments, l.Department) {
+			departments = append(departments, l.Department)
+		}
+		if b, ok := s.Extent(); ok {
+			if hasExtent {
+				extent = extent.Union(b)
+			} else {
+				extent, hasExtent = b, true
+			}
+		}
+	}
+	doc.Name = strings.Join(titles, ", ")
+	if len(snaps) == 1 {
+		doc.Description = snaps[0].Layer().Description.In("")
+	}
+	doc.Attribution = strings.Join(departments, ", ")
+	if !hasExtent {
+		extent = orb.Bound{Max: orb.Point{1, 1}} // the whole world
+	}
+	doc.Bounds, doc.Center = boundsAndCenter(extent, doc.MinZoom, doc.MaxZoom)
+	return doc
+}
+
+// zoomRange is the layer's zoom range within the matrix set.
+func zoomRange(l *layer.Layer) (int, int) {
+	return min(max(l.MinZoom, 0), MaxZoom), min(max(l.MaxZoom, 0), MaxZoom)
+}
+
+// fieldTypes names each field's type as it appears in the tiles: dates,
+// JSON and arrays are encoded as strings.
+func fieldTypes(fields []layer.Field) map[string]string {
+	m := make(map[string]string, len(fields))
+	for _, f := range fields {
+		switch f.Type {
+		case layer.Integer, layer.Number:
+			m[f.Name] = "Number"
+		case layer.Boolean:
+			m[f.Name] = "Boolean"
+		default:
+			m[f.Name] = "String"
+		}
+	}
+	return m
+}
+
+// boundsAndCenter turns a world extent into TileJSON bounds (west, south,
+// east, north, rounded outwards to a micro-degree) and a centre whose zoom
+// shows the whole extent, within minZ..maxZ.
+func boundsAndCenter(b orb.Bound, minZ, maxZ int) ([4]float64, [3]float64) {
+	west, north := crs.WorldToLonLat(b.Min[0], b.Min[1]) // world y grows southwards
+	east, south := crs.WorldToLonLat(b.Max[0], b.Max[1])
+	const micro = 1e6
+	bounds := [4]float64{
+		math.Floor(west*micro) / micro, math.Floor(south*micro) / micro,
+		math.Ceil(east*micro) / micro, math.Ceil(north*micro) / micro,
+	}
+	lon, lat := crs.WorldToLonLat((b.Min[0]+b.Max[0])/2, (b.Min[1]+b.Max[1])/2)
+	zoom := maxZ
+	if span := max(b.Max[0]-b.Min[0], b.Max[1]-b.Min[1]); span > 0 {
+		zoom = int(math.Floor(-math.Log2(span)))
+	}
+	zoom = min(max(zoom, minZ), maxZ)
+	return bounds, [3]float64{math.Round(lon*micro) / micro, math.Round(lat*micro) / micro, float64(zoom)}
+}
