@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/config"
+	"github.com/csdi-hk/csdi/internal/demo"
+	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/server"
+	"github.com/csdi-hk/csdi/internal/store"
+	"github.com/csdi-hk/csdi/internal/store/gpkg"
+	"github.com/csdi-hk/csdi/internal/store/postgis"
+)
+
+func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	configPath := fs.String("config", getenv("CSDI_CONFIG"), "YAML configuration `file` (CSDI_CONFIG)")
+	addr := fs.String("addr", "", "listen address, overriding the configuration")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Server.Addr = *addr
+	}
+	log := newLogger(cfg.Log, stderr)
+
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	layers, err := catalogue(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	layers = withholdSensitive(layers, log)
+	c := cache.New(st, layers, log)
+	start := time.Now()
+	if err := c.Load(ctx); err != nil {
+		// Each failed layer is logged and serves empty; the rest go on.
+		log.Error("some layers failed to load", "err", err)
+	}
+	log.Info("cache loaded", "layers", len(layers), "duration", time.Since(start).Round(time.Millisecond))
+
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+	}
+	return server.New(cfg, c, log, version()).Serve(ctx, ln)
+}
+
+// openStore opens PostGIS when a database URL is configured, otherwise the
+// embedded GeoPackage, writing the demo dataset to it on first run.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, error) {
+	if cfg.Database.URL != "" {
+		st, err := postgis.Open(ctx, cfg.Database.URL, postgis.Options{
+			Schemas: cfg.Database.Schemas, MaxConns: cfg.Database.MaxConns, Logger: log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("open PostGIS: %w", err)
+		}
+		return st, nil
+	}
+	path := cfg.Embedded.Path
+	_, statErr := os.Stat(path)
+	fresh := os.IsNotExist(statErr)
+	if fresh && !*cfg.Embedded.Demo {
+		return nil, fmt.Errorf("embedded store %s does not exist and embedded.demo is off: set CSDI_DATABASE_URL or create it with `csdi demo -out %s`", path, path)
+	}
+	st, err := gpkg.Open(path, gpkg.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("open embedded store %s: %w", path, err)
+	}
+	if fresh {
+		log.Info("writing the demo dataset to the embedded store (first run)", "path", path, "buildings", cfg.Embedded.DemoBuildings)
+		start := time.Now()
+		if err := demo.Write(ctx, st, demo.Options{Buildings: cfg.Embedded.DemoBuildings}); err != nil {
+			st.Close()
+			_ = os.Remove(path)
+			return nil, fmt.Errorf("write demo dataset: %w", err)
+		}
+		log.Info("demo dataset written", "duration", time.Since(start).Round(time.Millisecond))
+	}
+	return st, nil
+}
+
+// catalogue merges the configured layers over the discovered ones and
+// checks each. A configured layer whose table is missing stops the start:
+// it is a mistake someone must fix, not something to serve around.
+func catalogue(ctx context.Context, cfg *config.Config, st store.Store) ([]layer.Layer, error) {
+	var discovered []layer.Layer
+	all, err := st.Layers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("discover layers: %w", err)
+	}
+	if *cfg.Database.Discover || cfg.Database.URL == "" {
+		discovered = all
+	} else {
+		discovered = claimedOnly(all, cfg.Layers)
+	}
+	merged := layer.Merge(cfg.Layers, discovered)
+	var problems []string
+	for i := range merged {
+		l := &merged[i]
+		if l.Source.GeometryColumn == "" {
+			problems = append(problems, fmt.Sprintf("layer %q: table %q has no geometry column in the store (or does not exist)", l.ID, l.Source.Table))
+			continue
+		}
+		if err := l.Validate(); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("catalogue:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return merged, nil
+}
+
+// withholdSensitive drops layers marked sensitive: until privacy masking
+// exists, no caller has a masked view to be given, so none is served at all.
+func withholdSensitive(layers []layer.Layer, log *slog.Logger) []layer.Layer {
+	out := layers[:0:0]
+	for _, l := range layers {
+		if l.Sensitive {
+			log.Warn("sensitive layer withheld: masking is not implemented yet", "layer", l.ID)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// claimedOnly keeps the discovered layers that a configured layer names.
+func claimedOnly(discovered, configured []layer.Layer) []layer.Layer {
+	var out []layer.Layer
+	for _, d := range discovered {
+		for _, c := range configured {
+			if c.Source.Table == d.Source.Table && (c.Source.Schema == "" || c.Source.Schema == d.Source.Schema) {
+				out = append(out, d)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

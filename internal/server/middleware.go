@@ -1,0 +1,123 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"runtime/debug"
+	"time"
+
+	"github.com/csdi-hk/csdi/internal/httpx"
+)
+
+// problemRoutes answers requests that match no route (404) or no method of
+// a route (405) with a problem document instead of the mux's plain text.
+func problemRoutes(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			// Only the mux's own ServeHTTP sets the path values.
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// Let the mux decide between 404 and 405 (and its Allow header).
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if allow := rec.Header().Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		switch rec.Code {
+		case http.StatusMethodNotAllowed:
+			httpx.WriteProblem(w, r, rec.Code, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path))
+		case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+			w.Header().Set("Location", rec.Header().Get("Location"))
+			w.WriteHeader(rec.Code)
+		default:
+			httpx.WriteProblem(w, r, http.StatusNotFound, fmt.Sprintf("there is nothing at %s; the landing page / lists what there is", r.URL.Path))
+		}
+	})
+}
+
+// cors lets map viewers on other origins read tiles and features.
+func cors(origin string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin != "" {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Expose-Headers", "ETag, Content-Crs, Link")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Accept, Accept-Encoding, Accept-Language, Content-Type, Authorization, If-None-Match")
+				h.Set("Access-Control-Max-Age", "86400")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusWriter remembers the status and size of a response for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Flush lets streaming encoders push partial responses through.
+func (w *statusWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		level := slog.LevelDebug
+		if sw.status >= 500 {
+			level = slog.LevelError
+		}
+		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+			"query", r.URL.RawQuery, "status", sw.status, "bytes", sw.bytes,
+			"duration", time.Since(start))
+	})
+}
+
+// recoverPanics turns a handler's panic into a 500 problem and a log entry
+// with the stack, so one bad request cannot take the process down.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				httpx.WriteProblem(w, r, http.StatusInternalServerError, "the server failed to answer this request; it has been logged")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

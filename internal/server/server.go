@@ -1,0 +1,104 @@
+// Package server wires the HTTP side together: the router with the
+// features and tiles handlers, the middleware every request passes through,
+// and starting and stopping the listener.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/csdi-hk/csdi/features"
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/config"
+	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/tiles"
+)
+
+// Server is csdi's HTTP server.
+type Server struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New builds the router over the cache.
+func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *Server {
+	httpx.Logger = log
+	mux := http.NewServeMux()
+	tileHandler := tiles.NewHandler(c, tiles.Options{Extent: cfg.Tiles.Extent, Buffer: cfg.Tiles.Buffer})
+	tileHandler.Register(mux)
+	features.NewHandler(c, features.Options{
+		Title:        cfg.Catalog.Title,
+		Description:  cfg.Catalog.Description,
+		DefaultLimit: cfg.Features.DefaultLimit,
+		MaxLimit:     cfg.Features.MaxLimit,
+		Version:      version,
+		ExtraPaths:   tiles.OpenAPIPaths(),
+	}).Register(mux)
+	health := &health{cache: c}
+	mux.Handle("GET /healthz", httpx.HandlerFunc(health.alive))
+	mux.Handle("GET /readyz", httpx.HandlerFunc(health.ready))
+
+	var h http.Handler = problemRoutes(mux)
+	h = cors(cfg.Server.CORSOrigin, h)
+	h = httpx.WithBase(cfg.Server.BaseURL, h)
+	h = logRequests(log, h)
+	h = recoverPanics(log, h)
+	return &Server{cfg: cfg, log: log, handler: h}
+}
+
+// Handler is the server's root handler, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve answers on ln until ctx is cancelled, then drains in-flight
+// requests for up to the configured shutdown timeout.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: s.cfg.Server.ReadHeaderTimeout,
+		WriteTimeout:      s.cfg.Server.WriteTimeout,
+		IdleTimeout:       s.cfg.Server.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	s.log.Info("serving", "addr", ln.Addr().String())
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "drain", s.cfg.Server.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+type health struct{ cache *cache.Cache }
+
+func (h *health) alive(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write([]byte(`{"status":"alive"}` + "\n"))
+	return err
+}
+
+func (h *health) ready(w http.ResponseWriter, r *http.Request) error {
+	if !h.cache.Loaded() {
+		return &httpx.Error{Status: http.StatusServiceUnavailable, Msg: "the cache is still loading"}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err := fmt.Fprintf(w, `{"status":"ready","time":%q}`+"\n", time.Now().UTC().Format(time.RFC3339))
+	return err
+}
