@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/csdi-hk/csdi/features"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/config"
 	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/internal/layer"
 	"github.com/csdi-hk/csdi/tiles"
 )
 
@@ -39,6 +41,14 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 		MaxLimit:     cfg.Features.MaxLimit,
 		Version:      version,
 		ExtraPaths:   tiles.OpenAPIPaths(),
+		CollectionLinks: func(base string, l *layer.Layer) []httpx.Link {
+			return []httpx.Link{{
+				Href:  base + "/collections/" + url.PathEscape(l.ID) + "/tiles/WebMercatorQuad",
+				Rel:   "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+				Type:  "application/vnd.mapbox.tile+json",
+				Title: "vector tiles of this collection (TileJSON)",
+			}}
+		},
 	}).Register(mux)
 	health := &health{cache: c}
 	mux.Handle("GET /healthz", httpx.HandlerFunc(health.alive))
