@@ -21,13 +21,18 @@ test:
 	$(MAKE) --no-print-directory fuzz
 	./$(TESTENV)/with-postgis.sh $(GO) test -race -count=1 -timeout 20m ./...
 
-## fuzz: run every fuzz target for a short bounded time
+## fuzz: run every fuzz target for a short bounded time. A crasher is saved
+## under testdata/fuzz and fails the retry too; a run that only failed (the
+## fuzzing engine can lose a worker on a loaded machine) is retried once.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for fn in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | cut -d' ' -f2); do \
 	    echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+	    if ! $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/csdi-fuzz.log 2>&1; then \
+	      grep -v 'elapsed:' /tmp/csdi-fuzz.log | tail -20; echo "retrying $$fn once"; \
+	      $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	    fi; \
 	  done; \
 	done
 
