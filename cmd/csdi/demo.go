@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
@@ -18,7 +19,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	configPath := fs.String("config", getenv("CSDI_CONFIG"), "YAML configuration `file` (CSDI_CONFIG)")
 	out := fs.String("out", "", "write to this GeoPackage `file` (default: the embedded store's path)")
-	dbURL := fs.String("database", "", "write to this PostGIS database `URL` instead (default: CSDI_DATABASE_URL when -out is not given)")
+	dbURL := fs.String("database", "", "write to this PostGIS database `URL` instead")
+	replace := fs.Bool("replace", false, "replace an existing file, or existing tables with the demo's names")
 	buildings := fs.Int("buildings", 0, "number of buildings (default: embedded.demo_buildings, 100000)")
 	seed := fs.Int64("seed", 1, "random seed; the same seed gives the same data")
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -37,39 +39,77 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	if *out != "" && *dbURL != "" {
 		return fmt.Errorf("%w: give -out or -database, not both", errUsage)
 	}
-	if *out == "" && *dbURL == "" {
-		if cfg.Database.URL != "" {
-			*dbURL = cfg.Database.URL
-		} else {
-			*out = cfg.Embedded.Path
-		}
-	}
 	log := newLogger(cfg.Log, stderr)
 	opts := demo.Options{Buildings: *buildings, Seed: *seed}
 	start := time.Now()
 	if *dbURL != "" {
-		st, err := postgis.Open(ctx, *dbURL, postgis.Options{Schemas: cfg.Database.Schemas, Logger: log})
-		if err != nil {
-			return fmt.Errorf("open PostGIS: %w", err)
-		}
-		defer st.Close()
-		if err := demo.Write(ctx, st, opts); err != nil {
-			return fmt.Errorf("write demo dataset to PostGIS: %w", err)
+		if err := writeDemoPostGIS(ctx, *dbURL, cfg, opts, *replace, log); err != nil {
+			return err
 		}
 		fmt.Fprintf(stdout, "demo dataset (%d buildings) written to PostGIS in %s\n", *buildings, time.Since(start).Round(time.Millisecond))
 		return nil
 	}
-	if err := os.Remove(*out); err != nil && !os.IsNotExist(err) {
-		return fmt.Errorf("replace %s: %w", *out, err)
+	if *out == "" {
+		*out = cfg.Embedded.Path
 	}
-	st, err := gpkg.Open(*out, gpkg.Options{Logger: log})
-	if err != nil {
-		return fmt.Errorf("create %s: %w", *out, err)
+	if _, err := os.Stat(*out); err == nil && !*replace {
+		return fmt.Errorf("%s exists; give -replace to overwrite it", *out)
 	}
-	defer st.Close()
-	if err := demo.Write(ctx, st, opts); err != nil {
-		return fmt.Errorf("write demo dataset to %s: %w", *out, err)
+	if err := writeDemoFile(ctx, *out, opts, log); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "demo dataset (%d buildings) written to %s in %s\n", *buildings, *out, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// writeDemoPostGIS writes the demo layers to PostGIS, refusing to replace a
+// table that already exists unless asked: the demo's table names (buildings,
+// roads, ...) are ones a department may well use.
+func writeDemoPostGIS(ctx context.Context, url string, cfg *config.Config, opts demo.Options, replace bool, log *slog.Logger) error {
+	st, err := postgis.Open(ctx, url, postgis.Options{Schemas: cfg.Database.Schemas, Logger: log})
+	if err != nil {
+		return fmt.Errorf("open PostGIS: %w", err)
+	}
+	defer st.Close()
+	if !replace {
+		existing, err := st.Layers(ctx)
+		if err != nil {
+			return fmt.Errorf("list existing tables: %w", err)
+		}
+		for _, d := range demo.Layers() {
+			for _, e := range existing {
+				if e.Source.Table == d.Source.Table && (e.Source.Schema == "public" || e.Source.Schema == d.Source.Schema) {
+					return fmt.Errorf("table %s.%s exists; give -replace to overwrite it with demo data", e.Source.Schema, e.Source.Table)
+				}
+			}
+		}
+	}
+	if err := demo.Write(ctx, st, opts); err != nil {
+		return fmt.Errorf("write demo dataset to PostGIS: %w", err)
+	}
+	return nil
+}
+
+// writeDemoFile writes the demo dataset to a GeoPackage beside path and
+// renames it into place, so a run killed half-way never leaves a partial
+// file that a later start would serve.
+func writeDemoFile(ctx context.Context, path string, opts demo.Options, log *slog.Logger) error {
+	partial := path + ".partial"
+	_ = os.Remove(partial)
+	st, err := gpkg.Open(partial, gpkg.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("create %s: %w", partial, err)
+	}
+	err = demo.Write(ctx, st, opts)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(partial)
+		return fmt.Errorf("write demo dataset to %s: %w", path, err)
+	}
+	if err := os.Rename(partial, path); err != nil {
+		return fmt.Errorf("move demo dataset into place: %w", err)
+	}
 	return nil
 }

@@ -130,6 +130,8 @@ func TestServeEmbeddedDemo(t *testing.T) {
 	s := startServe(t, map[string]string{
 		"CSDI_EMBEDDED_PATH":  filepath.Join(dir, "demo.gpkg"),
 		"CSDI_DEMO_BUILDINGS": "3000",
+		// Below the layer's size, so GDAL must follow next links.
+		"CSDI_MAX_LIMIT": "1000",
 	})
 	ids := collectionIDs(t, s)
 	for _, want := range []string{"buildings", "roads", "public_toilets", "clinics", "districts"} {
@@ -165,30 +167,7 @@ func TestServeEmbeddedDemo(t *testing.T) {
 			t.Errorf("tile: %d %q %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
 		}
 	})
-	t.Run("sensitive layer withheld everywhere", func(t *testing.T) {
-		if contains(ids, "elderly_home_care") {
-			t.Fatal("the sensitive layer is listed in /collections")
-		}
-		for _, p := range []string{
-			"/collections/elderly_home_care",
-			"/collections/elderly_home_care/items",
-			"/collections/elderly_home_care/items/1",
-			"/collections/elderly_home_care/tiles/WebMercatorQuad/12/3345/1786",
-			"/tiles/elderly_home_care/12/3345/1786.mvt",
-			"/tiles/buildings,elderly_home_care/12/3345/1786.mvt",
-			"/tiles/elderly_home_care/tilejson.json",
-		} {
-			resp, body := s.get(t, p)
-			if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" {
-				t.Errorf("GET %s: %d %s %s, want a 404 problem", p, resp.StatusCode, resp.Header.Get("Content-Type"), body)
-			}
-		}
-		for _, p := range []string{"/api", "/collections?f=html"} {
-			if _, body := s.get(t, p); bytes.Contains(body, []byte("elderly_home_care")) {
-				t.Errorf("%s mentions the sensitive layer", p)
-			}
-		}
-	})
+	t.Run("sensitive layer withheld everywhere", func(t *testing.T) { assertWithheld(t, s, ids) })
 	t.Run("bad input is a problem, not a 500", func(t *testing.T) {
 		for path, status := range map[string]int{
 			"/collections/nope":                        404,
@@ -207,7 +186,79 @@ func TestServeEmbeddedDemo(t *testing.T) {
 			}
 		}
 	})
-	t.Run("GDAL reads it", func(t *testing.T) { checkGDAL(t, s, "clinics") })
+	t.Run("GDAL reads it", func(t *testing.T) { checkGDAL(t, s, "buildings") })
+}
+
+// assertWithheld tries every path to the demo's sensitive layer.
+func assertWithheld(t *testing.T, s *liveServer, ids []string) {
+	t.Helper()
+	if contains(ids, "elderly_home_care") {
+		t.Fatal("the sensitive layer is listed in /collections")
+	}
+	for _, p := range []string{
+		"/collections/elderly_home_care",
+		"/collections/elderly_home_care/items",
+		"/collections/elderly_home_care/items/1",
+		"/collections/elderly_home_care/items?bbox=113,22,115,23",
+		"/collections/elderly_home_care/tiles/WebMercatorQuad/12/1786/3345",
+		"/collections/elderly_home_care/tiles/WebMercatorQuad/tilejson.json",
+		"/tiles/elderly_home_care/12/3345/1786.mvt",
+		"/tiles/buildings,elderly_home_care/12/3345/1786.mvt",
+		"/tiles/elderly_home_care/tilejson.json",
+		"/collections/ELDERLY_HOME_CARE/items",
+		"/collections/elderly%5Fhome%5Fcare/items",
+	} {
+		resp, body := s.get(t, p)
+		if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("GET %s: %d %s %s, want a 404 problem", p, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		}
+	}
+	for _, p := range []string{"/api", "/collections?f=html", "/?f=html"} {
+		if _, body := s.get(t, p); bytes.Contains(body, []byte("elderly_home_care")) {
+			t.Errorf("%s mentions the sensitive layer", p)
+		}
+	}
+}
+
+// The demo written to PostGIS keeps its sensitive layer sensitive: the flag
+// travels in the table's metadata, so serving the database withholds it.
+func TestDemoInPostGISWithholdsSensitive(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	env := func(k string) string { return map[string]string{"CSDI_DEMO_BUILDINGS": "500"}[k] }
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"demo", "-database", url}, &out, io.Discard, env); err != nil {
+		t.Fatalf("demo: %v", err)
+	}
+	err := run(context.Background(), []string{"demo", "-database", url}, &out, io.Discard, env)
+	if err == nil || !strings.Contains(err.Error(), "-replace") {
+		t.Fatalf("a second demo over existing tables: %v, want a refusal mentioning -replace", err)
+	}
+	if err := run(context.Background(), []string{"demo", "-database", url, "-replace", "-buildings", "400"}, &out, io.Discard, env); err != nil {
+		t.Fatalf("demo -replace: %v", err)
+	}
+	s := startServe(t, map[string]string{"CSDI_DATABASE_URL": url})
+	ids := collectionIDs(t, s)
+	if !contains(ids, "buildings") || !contains(ids, "districts") {
+		t.Fatalf("demo layers missing: %v", ids)
+	}
+	if got := s.json(t, "/collections/buildings/items?limit=1")["numberMatched"].(float64); got != 400 {
+		t.Errorf("%v buildings after -replace with 400", got)
+	}
+	assertWithheld(t, s, ids)
+}
+
+func TestDemoFileRefusesToOverwrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.gpkg")
+	env := func(string) string { return "" }
+	if err := run(context.Background(), []string{"demo", "-out", path, "-buildings", "50"}, io.Discard, io.Discard, env); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"demo", "-out", path, "-buildings", "50"}, io.Discard, io.Discard, env); err == nil {
+		t.Fatal("demo overwrote an existing file without -replace")
+	}
+	if _, err := os.Stat(path + ".partial"); !os.IsNotExist(err) {
+		t.Error("a partial file was left behind")
+	}
 }
 
 // checkGDAL runs GDAL's OGC API Features driver against the server: ogrinfo

@@ -42,11 +42,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		return err
 	}
 	defer st.Close()
-	layers, err := catalogue(ctx, cfg, st)
+	layers, err := catalogue(ctx, cfg, st, log)
 	if err != nil {
 		return err
 	}
-	layers = withholdSensitive(layers, log)
 	c := cache.New(st, layers, log)
 	start := time.Now()
 	if err := c.Load(ctx); err != nil {
@@ -75,24 +74,20 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store
 		return st, nil
 	}
 	path := cfg.Embedded.Path
-	_, statErr := os.Stat(path)
-	fresh := os.IsNotExist(statErr)
-	if fresh && !*cfg.Embedded.Demo {
-		return nil, fmt.Errorf("embedded store %s does not exist and embedded.demo is off: set CSDI_DATABASE_URL or create it with `csdi demo -out %s`", path, path)
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		if !*cfg.Embedded.Demo {
+			return nil, fmt.Errorf("embedded store %s does not exist and embedded.demo is off: set CSDI_DATABASE_URL or create it with `csdi demo -out %s`", path, path)
+		}
+		log.Info("writing the demo dataset to the embedded store (first run)", "path", path, "buildings", cfg.Embedded.DemoBuildings)
+		start := time.Now()
+		if err := writeDemoFile(ctx, path, demo.Options{Buildings: cfg.Embedded.DemoBuildings, Seed: 1}, log); err != nil {
+			return nil, err
+		}
+		log.Info("demo dataset written", "duration", time.Since(start).Round(time.Millisecond))
 	}
 	st, err := gpkg.Open(path, gpkg.Options{Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open embedded store %s: %w", path, err)
-	}
-	if fresh {
-		log.Info("writing the demo dataset to the embedded store (first run)", "path", path, "buildings", cfg.Embedded.DemoBuildings)
-		start := time.Now()
-		if err := demo.Write(ctx, st, demo.Options{Buildings: cfg.Embedded.DemoBuildings}); err != nil {
-			st.Close()
-			_ = os.Remove(path)
-			return nil, fmt.Errorf("write demo dataset: %w", err)
-		}
-		log.Info("demo dataset written", "duration", time.Since(start).Round(time.Millisecond))
 	}
 	return st, nil
 }
@@ -100,7 +95,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store
 // catalogue merges the configured layers over the discovered ones and
 // checks each. A configured layer whose table is missing stops the start:
 // it is a mistake someone must fix, not something to serve around.
-func catalogue(ctx context.Context, cfg *config.Config, st store.Store) ([]layer.Layer, error) {
+func catalogue(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) ([]layer.Layer, error) {
 	var discovered []layer.Layer
 	all, err := st.Layers(ctx)
 	if err != nil {
@@ -126,21 +121,15 @@ func catalogue(ctx context.Context, cfg *config.Config, st store.Store) ([]layer
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("catalogue:\n  %s", strings.Join(problems, "\n  "))
 	}
-	return merged, nil
-}
-
-// withholdSensitive drops layers marked sensitive: until privacy masking
-// exists, no caller has a masked view to be given, so none is served at all.
-func withholdSensitive(layers []layer.Layer, log *slog.Logger) []layer.Layer {
-	out := layers[:0:0]
-	for _, l := range layers {
-		if l.Sensitive {
-			log.Warn("sensitive layer withheld: masking is not implemented yet", "layer", l.ID)
-			continue
-		}
-		out = append(out, l)
+	// Until privacy masking exists no caller has a masked view to be given,
+	// so sensitive layers are not served at all. All discovered layers are
+	// passed, not only the published ones, so a config entry cannot
+	// republish a sensitive table under another name.
+	serve, withheld := layer.Withhold(merged, all)
+	for _, l := range withheld {
+		log.Warn("sensitive layer withheld: masking is not implemented yet", "layer", l.ID, "table", l.Source.Table)
 	}
-	return out
+	return serve, nil
 }
 
 // claimedOnly keeps the discovered layers that a configured layer names.

@@ -60,3 +60,33 @@ func TestValidate(t *testing.T) {
 		t.Error("Text.In picks the wrong language")
 	}
 }
+
+func TestWithholdFollowsTheTable(t *testing.T) {
+	discovered := []Layer{
+		{ID: "cases", Source: Source{Table: "elderly_home_care"}, Sensitive: true},
+		{ID: "roads", Source: Source{Schema: "public", Table: "roads"}},
+		{ID: "private.cases", Source: Source{Schema: "private", Table: "cases"}, Masking: &Masking{Geometry: "centroid"}},
+	}
+	merged := []Layer{
+		{ID: "cases", Source: Source{Table: "elderly_home_care"}, Sensitive: true},
+		{ID: "roads", Source: Source{Schema: "public", Table: "roads"}},
+		{ID: "copy", Source: Source{Table: "ELDERLY_HOME_CARE"}}, // a config alias, another spelling
+		{ID: "alias", Source: Source{Schema: "Private", Table: "Cases"}},
+		{ID: "flagged", Source: Source{Table: "t"}, Sensitive: true},
+	}
+	serve, withheld := Withhold(merged, discovered)
+	if len(serve) != 1 || serve[0].ID != "roads" {
+		t.Errorf("served %v, want only roads", ids(serve))
+	}
+	if len(withheld) != 4 {
+		t.Errorf("withheld %v, want cases, copy, alias, flagged", ids(withheld))
+	}
+}
+
+func ids(ls []Layer) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, l.ID)
+	}
+	return out
+}

@@ -23,6 +23,12 @@ type metadata struct {
 	Department  string     `json:"department,omitempty"`
 	Keywords    []string   `json:"keywords,omitempty"`
 	License     string     `json:"license,omitempty"`
+	// Sensitivity and masking travel with the table, so a sensitive layer
+	// stays sensitive whoever publishes the table and however it is
+	// configured (see layer.Merge).
+	Sensitive bool           `json:"sensitive,omitempty"`
+	Access    *layer.Access  `json:"access,omitempty"`
+	Masking   *layer.Masking `json:"masking,omitempty"`
 }
 
 const metadataVersion = 1
@@ -47,6 +53,11 @@ func applyTableComment(l *layer.Layer, comment string) {
 	m, ok := parseComment(comment)
 	if !ok {
 		l.Description.En = comment
+		// Fail closed: a comment that looks like csdi metadata declaring
+		// sensitivity but does not parse still marks the layer sensitive.
+		if strings.Contains(comment, `"sensitive"`) || strings.Contains(comment, `"masking"`) {
+			l.Sensitive = true
+		}
 		return
 	}
 	if m.Title != (layer.Text{}) {
@@ -56,6 +67,11 @@ func applyTableComment(l *layer.Layer, comment string) {
 	l.Department = m.Department
 	l.Keywords = m.Keywords
 	l.License = m.License
+	l.Sensitive = m.Sensitive || m.Masking != nil
+	l.Masking = m.Masking
+	if m.Access != nil {
+		l.Access = *m.Access
+	}
 }
 
 // columnTitle is a field's title read from its column's comment.
@@ -72,9 +88,14 @@ func columnTitle(comment string) layer.Text {
 // tableComment encodes l's metadata; "" when there is none to keep.
 func tableComment(l *layer.Layer) (string, error) {
 	m := metadata{Version: metadataVersion, Title: l.Title, Description: l.Description,
-		Department: l.Department, Keywords: l.Keywords, License: l.License}
+		Department: l.Department, Keywords: l.Keywords, License: l.License,
+		Sensitive: l.Sensitive, Masking: l.Masking}
+	if l.Access.Level != "" || len(l.Access.Departments) > 0 {
+		m.Access = &l.Access
+	}
 	if m.Title == (layer.Text{}) && m.Description == (layer.Text{}) &&
-		m.Department == "" && len(m.Keywords) == 0 && m.License == "" {
+		m.Department == "" && len(m.Keywords) == 0 && m.License == "" &&
+		!m.Sensitive && m.Masking == nil && m.Access == nil {
 		return "", nil
 	}
 	b, err := json.Marshal(m)

@@ -65,3 +65,34 @@ func TestColumnComment(t *testing.T) {
 		t.Errorf("plain comment gave %+v", got)
 	}
 }
+
+// A sensitive layer must come back sensitive from its table, or a server
+// publishing the table would serve it unmasked.
+func TestSensitivityTravelsWithTheTable(t *testing.T) {
+	l := layer.Layer{ID: "cases", Title: layer.Text{En: "Cases"}, Sensitive: true,
+		Access:  layer.Access{Level: "restricted", Departments: []string{"SWD"}},
+		Masking: &layer.Masking{Attributes: map[string]string{"hkid": "partial"}, Geometry: "snap:250"}}
+	c, err := tableComment(&l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back layer.Layer
+	applyTableComment(&back, c)
+	if !back.Sensitive || back.Masking == nil || back.Masking.Geometry != "snap:250" || back.Access.Level != "restricted" {
+		t.Fatalf("round trip lost the policy: %+v from %s", back, c)
+	}
+	onlyMasking := layer.Layer{Masking: &layer.Masking{Geometry: "centroid"}}
+	c, _ = tableComment(&onlyMasking)
+	back = layer.Layer{}
+	applyTableComment(&back, c)
+	if !back.Sensitive {
+		t.Error("a masking policy alone must mark the layer sensitive")
+	}
+	for _, broken := range []string{`{"csdi":1,"sensitive":true,`, `{"csdi":2,"sensitive":true}`, `{"masking": {}}`} {
+		back = layer.Layer{}
+		applyTableComment(&back, broken)
+		if !back.Sensitive {
+			t.Errorf("comment %q: unparseable sensitivity must fail closed", broken)
+		}
+	}
+}
