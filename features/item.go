@@ -3,6 +3,7 @@ package features
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/httpx"
@@ -64,7 +65,7 @@ func parseItemRequest(r *http.Request) (*itemRequest, error) {
 
 // itemPath is the path of one feature.
 func itemPath(s *cache.Snapshot, f *cache.Feature) string {
-	return itemsPath(s.Layer()) + "/" + url.PathEscape(f.ID.String())
+	return itemsPath(s.Layer()) + "/" + escapeSegment(f.ID.String())
 }
 
 // itemLinks are a feature's self and alternate links and its collection.
@@ -75,4 +76,14 @@ func itemLinks(base string, s *cache.Snapshot, f *cache.Feature, q url.Values, f
 		Href: base + collectionPath(l), Rel: "collection", Type: mediaJSON,
 		Title: l.Title.In(langEn),
 	})
+}
+
+// escapeSegment escapes an id for a path segment. "." and ".." would be
+// removed by path cleaning in clients and proxies, so their dots are
+// percent-encoded too.
+func escapeSegment(id string) string {
+	if id == "." || id == ".." {
+		return strings.ReplaceAll(id, ".", "%2E")
+	}
+	return url.PathEscape(id)
 }

@@ -92,6 +92,11 @@ func TestLoadPublishesSnapshots(t *testing.T) {
 	if p := f.Geom.(orb.Point); math.Abs(p[0]-wx) > 1e-12 || math.Abs(p[1]-wy) > 1e-12 {
 		t.Errorf("point stored at %v, want world %v,%v", p, wx, wy)
 	}
+	for _, alias := range []string{"02", "+2", " 2"} {
+		if _, found := s.Get(alias); found {
+			t.Errorf("Get(%q) found feature 2: only the canonical spelling may", alias)
+		}
+	}
 	if _, found := s.Get("nope"); found {
 		t.Error("Get found an id that does not exist")
 	}

@@ -49,6 +49,9 @@ func recordID(v any) (ID, error) {
 	case int64:
 		return NumID(v), nil
 	case string:
+		if v == "" {
+			return ID{}, fmt.Errorf("feature id is an empty string")
+		}
 		return StrID(v), nil
 	}
 	return ID{}, fmt.Errorf("feature id %v has type %T, want int64 or string", v, v)

@@ -53,7 +53,9 @@ func (s *Snapshot) Search(b orb.Bound, fn func(*Feature) bool) {
 
 // Get finds a feature by the text of its id.
 func (s *Snapshot) Get(id string) (*Feature, bool) {
-	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+	// Only the canonical spelling of a number names it ("1", not "01" or
+	// "+1"), so each feature has one URL.
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil && strconv.FormatInt(n, 10) == id {
 		if f, ok := s.ids.Get(&Feature{ID: NumID(n)}); ok {
 			return f, true
 		}

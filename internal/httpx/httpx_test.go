@@ -85,6 +85,9 @@ func TestAcceptsGzip(t *testing.T) {
 		"identity":           false,
 		"x-gzip-not, br":     false,
 		" gzip ; q=0.8, br ": true,
+		"gzip;q=0.0":         false,
+		"gzip;q=0.000":       false,
+		"gzip;q=nonsense":    false,
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set("Accept-Encoding", header)
