@@ -26,6 +26,10 @@
 //   - GeometryCollection: MVT has no collection type, so a collection becomes
 //     up to three features, one per class of its members (points, lines,
 //     polygons, in that order), each with the collection's id and attributes.
+//     Feature ids are therefore not unique within a layer: the parts share
+//     one id on purpose, because they are one feature. A client keying
+//     state by id (MapLibre's feature-state, hover and selection) applies
+//     it to every part of the collection, which is the intended meaning.
 //   - An empty tile (no requested layer covers the zoom, or no feature
 //     survives clipping) is encoded as zero bytes; the HTTP handlers answer
 //     it with 204 No Content.

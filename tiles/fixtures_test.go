@@ -77,7 +77,7 @@ func encodeAndDecode(t testing.TB, tile Tile, opts Options, snaps ...*cache.Snap
 	if err != nil {
 		t.Fatal(err)
 	}
-	return decodeTile(t, data, opts.withDefaults().Buffer)
+	return decodeTile(t, data, opts.withDefaults().pixelBuffer())
 }
 
 func square(x0, y0, x1, y1 float64) orb.Ring {

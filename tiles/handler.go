@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/csdi-hk/csdi/internal/cache"
@@ -42,17 +43,29 @@ func NewHandler(c Catalog, opts Options) *Handler {
 
 // Register adds the tile routes to mux:
 //
-//	GET /collections/{collectionId}/tiles/WebMercatorQuad            TileJSON of one layer
-//	GET /collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x} its tile (OGC API Tiles order)
-//	GET /tiles/{layers}/tilejson.json                                 TileJSON of layers "a,b,c"
-//	GET /tiles/{layers}/{z}/{x}/{y}.mvt                               their tile (".pbf" or no suffix too)
+//	GET /collections/{collectionId}/tiles/WebMercatorQuad/tilejson.json TileJSON of one layer
+//	GET /collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}   its tile (OGC API Tiles order)
+//	GET /tiles/{layers}/tilejson.json                                   TileJSON of layers "a,b,c"
+//	GET /tiles/{layers}/{z}/{x}/{y}.mvt                                 their tile (".pbf" or no suffix too)
 //
-// A tile with nothing in it is answered 204 No Content.
+// /collections/{collectionId}/tiles/WebMercatorQuad itself is left free:
+// OGC API Tiles puts the tileset metadata document there, which is not
+// TileJSON. A tile with nothing in it is answered 204 No Content.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.Handle("GET /collections/{collectionId}/tiles/WebMercatorQuad", httpx.HandlerFunc(h.collectionTileJSON))
-	mux.Handle("GET /collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}", httpx.HandlerFunc(h.collectionTile))
+	mux.Handle("GET "+collectionTiles+"/tilejson.json", httpx.HandlerFunc(h.collectionTileJSON))
+	mux.Handle("GET "+collectionTiles+"/{z}/{y}/{x}", httpx.HandlerFunc(h.collectionTile))
 	mux.Handle("GET /tiles/{layers}/tilejson.json", httpx.HandlerFunc(h.layersTileJSON))
 	mux.Handle("GET /tiles/{layers}/{z}/{x}/{y}", httpx.HandlerFunc(h.layersTile))
+}
+
+// collectionTiles is the pattern of one collection's WebMercatorQuad
+// tileset; its tiles and TileJSON are below it.
+const collectionTiles = "/collections/{collectionId}/tiles/WebMercatorQuad"
+
+// TileJSONPath is the path, below the server's base URL, of the TileJSON
+// document of collection id, for links from other endpoints.
+func TileJSONPath(id string) string {
+	return "/collections/" + url.PathEscape(id) + "/tiles/WebMercatorQuad/tilejson.json"
 }
 
 func (h *Handler) collectionTile(w http.ResponseWriter, r *http.Request) error {
@@ -60,7 +73,7 @@ func (h *Handler) collectionTile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	snap, err := h.snapshot(r.PathValue("collectionId"))
+	snap, err := h.snapshot(r, r.PathValue("collectionId"))
 	if err != nil {
 		return err
 	}
@@ -72,7 +85,7 @@ func (h *Handler) layersTile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	snaps, err := h.snapshots(r.PathValue("layers"))
+	snaps, err := h.snapshots(r, r.PathValue("layers"))
 	if err != nil {
 		return err
 	}
@@ -80,7 +93,8 @@ func (h *Handler) layersTile(w http.ResponseWriter, r *http.Request) error {
 }
 
 // tileFromPath parses tile coordinates into a client error: 400 for text
-// that is not an integer, 404 for a tile outside the matrix set.
+// that is not a canonical non-negative integer, 404 for a tile outside the
+// matrix set.
 func tileFromPath(z, x, y string) (Tile, error) {
 	t, err := ParseTile(z, x, y)
 	var malformed *MalformedError
@@ -94,17 +108,22 @@ func tileFromPath(z, x, y string) (Tile, error) {
 	}
 }
 
-func (h *Handler) snapshot(id string) (*cache.Snapshot, error) {
+// snapshot finds the snapshot of layer id that request r may read. It is
+// the one place in this package where a layer id becomes a *cache.Snapshot,
+// so it is where a per-caller view (masked or full) will be chosen: every
+// tile and TileJSON endpoint then serves the same view to the same caller.
+// For now every caller reads the published snapshot.
+func (h *Handler) snapshot(r *http.Request, id string) (*cache.Snapshot, error) {
 	s, ok := h.catalog.Snapshot(id)
 	if !ok {
-		return nil, httpx.NotFound("there is no collection %q", id)
+		return nil, httpx.NotFound("there is no collection %q", truncate(id))
 	}
 	return s, nil
 }
 
-// snapshots resolves a comma-separated list of layer ids, in order, each
-// once.
-func (h *Handler) snapshots(list string) ([]*cache.Snapshot, error) {
+// snapshots resolves a comma-separated list of layer ids for request r, in
+// order, each once, through snapshot.
+func (h *Handler) snapshots(r *http.Request, list string) ([]*cache.Snapshot, error) {
 	ids := strings.Split(list, ",")
 	if len(ids) > maxLayersPerTile {
 		return nil, httpx.BadRequest("a tile can combine at most %d layers, not %d", maxLayersPerTile, len(ids))
@@ -113,13 +132,13 @@ func (h *Handler) snapshots(list string) ([]*cache.Snapshot, error) {
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		if id == "" {
-			return nil, httpx.BadRequest("the layer list %q has an empty layer id", list)
+			return nil, httpx.BadRequest("the layer list %q has an empty layer id", truncate(list))
 		}
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		s, err := h.snapshot(id)
+		s, err := h.snapshot(r, id)
 		if err != nil {
 			return nil, err
 		}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -151,7 +153,10 @@ func TestHandlerErrors(t *testing.T) {
 		status int
 	}{
 		{"/collections/nope/tiles/WebMercatorQuad/14/7148/13388", http.StatusNotFound},
-		{"/collections/nope/tiles/WebMercatorQuad", http.StatusNotFound},
+		{"/collections/nope/tiles/WebMercatorQuad/tilejson.json", http.StatusNotFound},
+		{"/collections/" + strings.Repeat("n", 10000) + "/tiles/WebMercatorQuad/tilejson.json", http.StatusNotFound},
+		{"/tiles/roads," + strings.Repeat("n", 10000) + "/1/0/0.mvt", http.StatusNotFound},
+		{"/tiles/roads,," + strings.Repeat("n", 10000) + "/1/0/0.mvt", http.StatusBadRequest},
 		{"/tiles/buildings,nope/14/13388/7148.mvt", http.StatusNotFound},
 		{"/tiles/nope/tilejson.json", http.StatusNotFound},
 		{"/tiles/buildings,,roads/14/13388/7148.mvt", http.StatusBadRequest},
@@ -163,8 +168,14 @@ func TestHandlerErrors(t *testing.T) {
 		{"/collections/buildings/tiles/WebMercatorQuad/25/0/0", http.StatusNotFound},
 		{"/collections/buildings/tiles/WebMercatorQuad/2/4/0", http.StatusNotFound},
 		{"/tiles/buildings/2/0/4.mvt", http.StatusNotFound},
-		{"/tiles/buildings/2/-1/0.mvt", http.StatusNotFound},
+		{"/tiles/buildings/2/-1/0.mvt", http.StatusBadRequest},
+		{"/tiles/buildings/+2/0/0.mvt", http.StatusBadRequest},
+		{"/tiles/buildings/2/01/0.mvt", http.StatusBadRequest},
+		{"/tiles/buildings/2/0/-0.mvt", http.StatusBadRequest},
+		{"/collections/buildings/tiles/WebMercatorQuad/02/0/0", http.StatusBadRequest},
+		{"/tiles/buildings/2/0/" + strings.Repeat("1", 10000) + "x.mvt", http.StatusBadRequest},
 		{"/tiles/buildings/2/0/99999999999999999999.mvt", http.StatusNotFound},
+		{"/tiles/buildings/2/0/" + strings.Repeat("9", 10000) + ".mvt", http.StatusNotFound},
 	}
 	for _, tc := range tests {
 		w := get(mux, tc.url, "Accept-Encoding", "gzip")
@@ -177,10 +188,24 @@ func TestHandlerErrors(t *testing.T) {
 			t.Errorf("%s: content type %q", tc.url, ct)
 		} else if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Status != tc.status || p.Detail == "" {
 			t.Errorf("%s: problem %+v, %v", tc.url, p, err)
+		} else if len(p.Detail) > 300 {
+			t.Errorf("%.80s: detail of %d bytes echoes the request untruncated", tc.url, len(p.Detail))
 		}
 	}
+
+	// the numbers too large to parse are named as given
+	w := get(mux, "/tiles/x/99999999999999999999/0/0")
+	var p httpx.Problem
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || !strings.HasPrefix(p.Detail, "tile 99999999999999999999/0/0 is outside") {
+		t.Errorf("detail %q, %v", p.Detail, err)
+	}
+
+	// the OGC tileset metadata path is not TileJSON (nor anything, yet)
+	if w := get(mux, "/collections/buildings/tiles/WebMercatorQuad"); w.Code != http.StatusNotFound {
+		t.Errorf("/collections/buildings/tiles/WebMercatorQuad: status %d, want 404", w.Code)
+	}
 	r := httptest.NewRequest(http.MethodPost, "/tiles/buildings/1/0/0.mvt", nil)
-	w := httptest.NewRecorder()
+	w = httptest.NewRecorder()
 	mux.ServeHTTP(w, r)
 	if w.Code != http.StatusMethodNotAllowed {
 		t.Errorf("POST: status %d", w.Code)
@@ -230,7 +255,10 @@ func TestHandlerTileJSON(t *testing.T) {
 		t.Errorf("%s: status %d", url, w.Code)
 	}
 
-	w = get(mux, "https://csdi.example/collections/buildings/tiles/WebMercatorQuad")
+	w = get(mux, "https://csdi.example"+TileJSONPath("buildings"))
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("collection TileJSON: status %d, headers %v", w.Code, w.Header())
+	}
 	doc = TileJSON{}
 	if err := json.NewDecoder(bytes.NewReader(w.Body.Bytes())).Decode(&doc); err != nil {
 		t.Fatal(err)
@@ -242,5 +270,78 @@ func TestHandlerTileJSON(t *testing.T) {
 	url = strings.NewReplacer("{z}", fmt.Sprint(testTile.Z), "{x}", fmt.Sprint(testTile.X), "{y}", fmt.Sprint(testTile.Y)).Replace(doc.Tiles[0])
 	if w := get(mux, url); w.Code != http.StatusOK {
 		t.Errorf("%s: status %d", url, w.Code)
+	}
+}
+
+func TestTileJSONPath(t *testing.T) {
+	if got, want := TileJSONPath("a b/c"), "/collections/a%20b%2Fc/tiles/WebMercatorQuad/tilejson.json"; got != want {
+		t.Errorf("TileJSONPath = %q, want %q", got, want)
+	}
+}
+
+// goneWriter is a client that went away once the status was sent: every
+// body write fails.
+type goneWriter struct {
+	header  http.Header
+	headers []int // each WriteHeader call's status
+}
+
+func (w *goneWriter) Header() http.Header  { return w.header }
+func (w *goneWriter) WriteHeader(code int) { w.headers = append(w.headers, code) }
+func (w *goneWriter) Write([]byte) (int, error) {
+	if len(w.headers) == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	return 0, errors.New("write tcp: broken pipe")
+}
+
+// TestHandlerClientGone checks a failed body write is logged at debug
+// level only: no 500 logged, no second status written.
+func TestHandlerClientGone(t *testing.T) {
+	var logged bytes.Buffer
+	httpx.Logger = slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	defer func() { httpx.Logger = slog.Default() }()
+	mux := testServer(t)
+	for _, url := range []string{
+		"/tiles/buildings,roads/" + tilePath(testTile) + ".mvt",
+		fmt.Sprintf("/collections/buildings/tiles/WebMercatorQuad/%d/%d/%d", testTile.Z, testTile.Y, testTile.X),
+		"/tiles/buildings,roads/tilejson.json",
+		TileJSONPath("buildings"),
+	} {
+		logged.Reset()
+		w := &goneWriter{header: http.Header{}}
+		mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, url, nil))
+		if fmt.Sprint(w.headers) != "[200]" {
+			t.Errorf("%s: statuses %v, want one 200", url, w.headers)
+		}
+		if log := logged.String(); !strings.Contains(log, "level=DEBUG") || strings.Contains(log, "level=ERROR") {
+			t.Errorf("%s: logged %q, want only a debug line", url, log)
+		}
+	}
+}
+
+// TestHandlerNoBuffer checks a negative Buffer turns the buffer off through
+// the handler too, which applies the defaults before Encode applies them
+// again.
+func TestHandlerNoBuffer(t *testing.T) {
+	snap := build(t, newLayer("l"), pixelRecord(int64(1), orb.Polygon{square(-500, 96, 200, 304)}))
+	for _, tc := range []struct {
+		opts   Options
+		buffer int
+	}{
+		{Options{}, DefaultBuffer},
+		{Options{Buffer: 16}, 16},
+		{Options{Buffer: -1}, 0},
+		{Options{Buffer: -64}, 0},
+	} {
+		mux := http.NewServeMux()
+		NewHandler(catalog{"l": snap}, tc.opts).Register(mux)
+		w := get(mux, "/tiles/l/"+tilePath(testTile)+".mvt")
+		if w.Code != http.StatusOK {
+			t.Fatalf("%+v: status %d", tc.opts, w.Code)
+		}
+		layers := decodeTile(t, w.Body.Bytes(), tc.buffer)
+		b := float64(tc.buffer)
+		pixelBound(orb.Bound{Min: orb.Point{-b, 96}, Max: orb.Point{200, 304}}, (200+b)*208)(t, layers[0].Features[0].Geometry)
 	}
 }

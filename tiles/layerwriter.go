@@ -43,7 +43,7 @@ func (w *layerWriter) write(ctx context.Context, snap *cache.Snapshot, t Tile, o
 	l := snap.Layer()
 	w.name, w.extent = l.ID, opts.Extent
 	w.proj = newProjection(t, opts.Extent)
-	buf, ext := float64(opts.Buffer), float64(opts.Extent)
+	buf, ext := float64(opts.pixelBuffer()), float64(opts.Extent)
 	w.clip.box = orb.Bound{Min: orb.Point{-buf, -buf}, Max: orb.Point{ext + buf, ext + buf}}
 	w.simplify.tolerance2 = max(opts.Simplify, 0) * max(opts.Simplify, 0)
 	w.attrs.reset(l.Fields)
@@ -79,7 +79,11 @@ func (w *layerWriter) write(ctx context.Context, snap *cache.Snapshot, t Tile, o
 }
 
 // feature runs one feature through the pipeline and writes what survives:
-// up to one MVT feature per geometry class.
+// up to one MVT feature per geometry class. A GeometryCollection with
+// members of several classes thus becomes up to three MVT features that
+// share one id (and its attributes). That is deliberate, not a collision:
+// they are one feature, so MapLibre's feature-state set on that id applies
+// to all of its parts. See the package documentation.
 func (w *layerWriter) feature(f *cache.Feature) {
 	if f.Geom == nil {
 		return

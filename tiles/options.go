@@ -6,7 +6,7 @@ type Options struct {
 	Extent uint32
 	// Buffer is how far, in tile units, geometry is kept beyond the tile's
 	// edges so that renderers can draw strokes and labels across them
-	// (default 64; negative for none).
+	// (0 means the default, 64; any negative value means no buffer).
 	Buffer int
 	// Simplify is the Douglas-Peucker tolerance in tile units (default 0.5,
 	// below the rounding to integers); a negative value turns it off.
@@ -20,6 +20,10 @@ const (
 	DefaultSimplify = 0.5
 )
 
+// withDefaults fills in the defaults. It must be idempotent: NewHandler
+// applies it and Encode applies it again, so "no buffer" stays negative
+// (-1) rather than becoming 0, which a second call would read as the
+// default. Read the buffer through pixelBuffer.
 func (o Options) withDefaults() Options {
 	if o.Extent == 0 {
 		o.Extent = DefaultExtent
@@ -28,10 +32,14 @@ func (o Options) withDefaults() Options {
 	case o.Buffer == 0:
 		o.Buffer = DefaultBuffer
 	case o.Buffer < 0:
-		o.Buffer = 0
+		o.Buffer = -1
 	}
 	if o.Simplify == 0 {
 		o.Simplify = DefaultSimplify
 	}
 	return o
 }
+
+// pixelBuffer is the buffer in tile units of options with defaults
+// applied: 0 when it is turned off.
+func (o Options) pixelBuffer() int { return max(o.Buffer, 0) }

@@ -41,8 +41,19 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, snaps []*cac
 	hd.Set("Content-Type", ContentType)
 	hd.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(body)
-	return err
+	writeBody(w, r, body)
+	return nil
+}
+
+// writeBody writes a response body once the headers are set; from here on
+// the status is committed. A failed write means the client went away:
+// nothing more can be sent to it, so the failure is logged at debug level
+// and never becomes an error response (which would log a 500 and write a
+// second status).
+func writeBody(w http.ResponseWriter, r *http.Request, body []byte) {
+	if _, err := w.Write(body); err != nil {
+		httpx.Logger.Debug("client went away", "path", r.URL.Path, "err", err)
+	}
 }
 
 // etag names one encoding of one tile of the given snapshot versions: a

@@ -1,10 +1,10 @@
 package tiles
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 )
@@ -37,20 +37,33 @@ func (t Tile) Bound() orb.Bound {
 }
 
 // OutsideMatrixError reports coordinates that name no tile of the matrix set.
-type OutsideMatrixError struct{ Tile Tile }
-
-func (e *OutsideMatrixError) Error() string {
-	return fmt.Sprintf("tile %s is outside WebMercatorQuad (zoom 0-%d, column and row below 2^zoom)", e.Tile, MaxZoom)
+type OutsideMatrixError struct {
+	Tile Tile
+	// Given is the "z/x/y" text as requested (each part truncated for
+	// echoing), set when the coordinates came from a URL. It differs from
+	// Tile when a coordinate was too large to parse, so the message names
+	// what the client asked for rather than the zero Tile.
+	Given string
 }
 
-// MalformedError reports a tile path segment that is not an integer.
+func (e *OutsideMatrixError) Error() string {
+	name := e.Given
+	if name == "" {
+		name = e.Tile.String()
+	}
+	return fmt.Sprintf("tile %s is outside WebMercatorQuad (zoom 0-%d, column and row below 2^zoom)", name, MaxZoom)
+}
+
+// MalformedError reports a tile path segment that is not a non-negative
+// integer written canonically.
 type MalformedError struct {
 	Name, Value string // "z", "x" or "y", and what was given
 	Err         error
 }
 
 func (e *MalformedError) Error() string {
-	return fmt.Sprintf("tile %s %q is not an integer", e.Name, e.Value)
+	return fmt.Sprintf("tile %s %q is not a non-negative integer in plain decimal digits (no sign, no leading zeros)",
+		e.Name, truncate(e.Value))
 }
 
 func (e *MalformedError) Unwrap() error { return e.Err }
@@ -68,9 +81,17 @@ func trimTileSuffix(y string) string {
 	return y
 }
 
-// ParseTile reads the z, x and y segments of a tile URL. A segment that is
-// not a decimal integer is a *MalformedError; an integer that names no tile
-// (negative, too large, zoom beyond MaxZoom) is an *OutsideMatrixError.
+// maxCoordDigits is the most digits a coordinate can have and still be
+// parsed: far more than the 8 of the largest at MaxZoom, far fewer than
+// overflow an int.
+const maxCoordDigits = 9
+
+// ParseTile reads the z, x and y segments of a tile URL. Each must be a
+// non-negative decimal integer in canonical form: digits only, and no
+// leading zero unless it is "0" itself, so that each tile has one URL.
+// Anything else ("+1", "-0", "01", " 1", "") is a *MalformedError; an
+// integer that names no tile (too large, zoom beyond MaxZoom) is an
+// *OutsideMatrixError that quotes the coordinates as given.
 func ParseTile(z, x, y string) (Tile, error) {
 	var (
 		t      Tile
@@ -80,32 +101,32 @@ func ParseTile(z, x, y string) (Tile, error) {
 		name, text string
 		dst        *int
 	}{{"z", z, &t.Z}, {"x", x, &t.X}, {"y", y, &t.Y}} {
-		if !isInteger(seg.text) {
+		if !isCanonical(seg.text) {
 			return Tile{}, &MalformedError{Name: seg.name, Value: seg.text, Err: strconv.ErrSyntax}
 		}
-		n, err := strconv.ParseInt(seg.text, 10, 32)
-		switch {
-		case errors.Is(err, strconv.ErrRange):
+		if len(seg.text) > maxCoordDigits {
 			inside = false // an integer, only far too large
-		case err != nil:
-			return Tile{}, &MalformedError{Name: seg.name, Value: seg.text, Err: err}
-		default:
-			*seg.dst = int(n)
+			continue
 		}
+		n, err := strconv.Atoi(seg.text)
+		if err != nil { // cannot happen: canonical and short
+			return Tile{}, &MalformedError{Name: seg.name, Value: seg.text, Err: err}
+		}
+		*seg.dst = n
 	}
 	if !inside || !t.Valid() {
-		return Tile{}, &OutsideMatrixError{Tile: t}
+		return Tile{}, &OutsideMatrixError{
+			Tile:  t,
+			Given: truncate(z) + "/" + truncate(x) + "/" + truncate(y),
+		}
 	}
 	return t, nil
 }
 
-// isInteger reports whether s is an optional sign and decimal digits: checked
-// before strconv, which reports overflow before it looks at every byte.
-func isInteger(s string) bool {
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		s = s[1:]
-	}
-	if s == "" {
+// isCanonical reports whether s is "0" or a decimal number without a sign
+// or leading zeros.
+func isCanonical(s string) bool {
+	if s == "" || (s[0] == '0' && len(s) > 1) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -114,4 +135,20 @@ func isInteger(s string) bool {
 		}
 	}
 	return true
+}
+
+// maxEcho is how many bytes of a client's input an error message repeats.
+const maxEcho = 64
+
+// truncate shortens s, client input echoed in an error message, to at most
+// maxEcho bytes (cut at a rune boundary) followed by "…".
+func truncate(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

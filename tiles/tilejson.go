@@ -44,16 +44,16 @@ type VectorLayer struct {
 }
 
 func (h *Handler) collectionTileJSON(w http.ResponseWriter, r *http.Request) error {
-	snap, err := h.snapshot(r.PathValue("collectionId"))
+	snap, err := h.snapshot(r, r.PathValue("collectionId"))
 	if err != nil {
 		return err
 	}
 	tmpl := httpx.Base(r) + "/collections/" + url.PathEscape(snap.Layer().ID) + "/tiles/WebMercatorQuad/{z}/{y}/{x}"
-	return writeJSON(w, newTileJSON([]*cache.Snapshot{snap}, tmpl))
+	return writeJSON(w, r, newTileJSON([]*cache.Snapshot{snap}, tmpl))
 }
 
 func (h *Handler) layersTileJSON(w http.ResponseWriter, r *http.Request) error {
-	snaps, err := h.snapshots(r.PathValue("layers"))
+	snaps, err := h.snapshots(r, r.PathValue("layers"))
 	if err != nil {
 		return err
 	}
@@ -62,17 +62,17 @@ func (h *Handler) layersTileJSON(w http.ResponseWriter, r *http.Request) error {
 		ids[i] = url.PathEscape(s.Layer().ID)
 	}
 	tmpl := httpx.Base(r) + "/tiles/" + strings.Join(ids, ",") + "/{z}/{x}/{y}.mvt"
-	return writeJSON(w, newTileJSON(snaps, tmpl))
+	return writeJSON(w, r, newTileJSON(snaps, tmpl))
 }
 
-func writeJSON(w http.ResponseWriter, v any) error {
+func writeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, err = w.Write(body)
-	return err
+	writeBody(w, r, body)
+	return nil
 }
 
 // newTileJSON describes the snapshots served at the URL template tmpl.

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/csdi-hk/csdi/features"
@@ -43,7 +42,7 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 		ExtraPaths:   tiles.OpenAPIPaths(),
 		CollectionLinks: func(base string, l *layer.Layer) []httpx.Link {
 			return []httpx.Link{{
-				Href:  base + "/collections/" + url.PathEscape(l.ID) + "/tiles/WebMercatorQuad",
+				Href:  base + tiles.TileJSONPath(l.ID),
 				Rel:   "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
 				Type:  "application/vnd.mapbox.tile+json",
 				Title: "vector tiles of this collection (TileJSON)",
