@@ -40,6 +40,12 @@ fuzz:
 bench:
 	./$(TESTENV)/deps.sh
 	./$(TESTENV)/with-postgis.sh $(GO) run ./internal/bench/cmd/benchreport -out BENCHMARKS.md
+	@{ echo "## Package benchmarks"; echo; \
+	   echo "Go benchmarks of the hot paths on synthetic data. \`WorldVersusLonLat\` is the measurement behind"; \
+	   echo "storing geometry in Web Mercator world coordinates rather than lon/lat (project stage and whole tile)."; \
+	   echo; echo '```'; \
+	   $(GO) test -run '^$$' -bench . -benchmem ./tiles ./features ./internal/crs | grep -E '^(Benchmark|ok)'; \
+	   echo '```'; } >> BENCHMARKS.md
 
 clean:
 	rm -rf bin csdi-demo.gpkg
