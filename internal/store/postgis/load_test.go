@@ -5,16 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
 	"github.com/csdi-hk/csdi/internal/layer"
 	"github.com/csdi-hk/csdi/internal/store"
 	"github.com/csdi-hk/csdi/internal/store/storetest"
+	"github.com/csdi-hk/csdi/internal/testenv"
 )
 
 // loadAll loads l and returns its records sorted by id.
@@ -190,35 +193,170 @@ func TestLoadErrors(t *testing.T) {
 }
 
 // Cancelling the layer's context stops a load part way, with the context's
-// error.
+// error, also inside the transaction of a layer PostGIS transforms.
 func TestLoadCancel(t *testing.T) {
 	s, _ := fixtureStore(t)
 	const rows = 50000
-	exec(t, fixtureURLOf(s), fmt.Sprintf(`CREATE TABLE many AS
-		SELECT i AS id, ST_SetSRID(ST_MakePoint(i, i), 2326)::geometry(Point, 2326) AS geom
-		FROM generate_series(1, %d) AS i`, rows))
-	l := layer.Layer{ID: "many", Source: layer.Source{Table: "many", IDColumn: "id", GeometryColumn: "geom", SRID: 2326}}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	n := 0
-	err := s.Load(ctx, &l, func(store.Record) error {
-		n++
-		if n == 10 {
-			cancel()
-		}
-		return nil
-	})
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("Load returned %v, want context.Canceled", err)
-	}
-	if n >= rows {
-		t.Errorf("callback ran for all %d rows after the cancel", n)
-	}
-	// The pool is still usable after the cancelled query.
-	if got := loadAll(t, s, &layer.Layer{ID: "nopk", Source: layer.Source{Table: "nopk", GeometryColumn: "geom", SRID: 4326}}); len(got) != 3 {
-		t.Errorf("after a cancel, loaded %d records, want 3", len(got))
+	for _, srid := range []int{2326, 32650} {
+		t.Run(fmt.Sprint(srid), func(t *testing.T) {
+			table := fmt.Sprint("many_", srid)
+			exec(t, fixtureURLOf(s), fmt.Sprintf(`CREATE TABLE %s AS
+				SELECT i AS id, ST_SetSRID(ST_MakePoint(i, i), %d)::geometry(Point, %[2]d) AS geom
+				FROM generate_series(1, %d) AS i`, table, srid, rows))
+			l := layer.Layer{ID: table, Source: layer.Source{Table: table, IDColumn: "id", GeometryColumn: "geom", SRID: srid}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			n := 0
+			err := s.Load(ctx, &l, func(store.Record) error {
+				n++
+				if n == 10 {
+					cancel()
+				}
+				return nil
+			})
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("Load returned %v, want context.Canceled", err)
+			}
+			if n >= rows {
+				t.Errorf("callback ran for all %d rows after the cancel", n)
+			}
+			// The pool is still usable after the cancelled query.
+			if got := loadAll(t, s, &layer.Layer{ID: "nopk", Source: layer.Source{Table: "nopk", GeometryColumn: "geom", SRID: 4326}}); len(got) != 3 {
+				t.Errorf("after a cancel, loaded %d records, want 3", len(got))
+			}
+			if got := loadAll(t, s, &layer.Layer{ID: "pts_utm50", Source: layer.Source{Table: "pts_utm50", IDColumn: "id", GeometryColumn: "geom", SRID: 32650}}); len(got) != 2 {
+				t.Errorf("after a cancel, loaded %d records of pts_utm50, want 2", len(got))
+			}
+		})
 	}
 }
 
 // fixtureURLOf is the URL the store was opened on.
 func fixtureURLOf(s *Store) string { return s.pool.Config().ConnString() }
+
+// untransformableSQL is a table in UTM 50N, a SRID PostGIS transforms, with
+// rows PROJ cannot project among good ones.
+var untransformableSQL = []string{
+	`CREATE TABLE utm_bad (id integer PRIMARY KEY, name text, geom geometry(Geometry, 32650))`,
+	`INSERT INTO utm_bad VALUES
+	    (1, 'equator', 'SRID=32650;POINT(500000 0)'),
+	    (2, 'far', 'SRID=32650;POINT(1e30 1e30)'),
+	    (3, 'hk', ST_Transform('SRID=4326;POINT(114.17 22.3)'::geometry, 32650)),
+	    (4, 'none', NULL),
+	    (5, 'nan', ST_SetSRID(ST_MakePoint('NaN', 'NaN'), 32650)),
+	    (6, 'line', 'SRID=32650;LINESTRING(500000 0, 1e20 0)'),
+	    (7, 'empty', 'SRID=32650;POINT EMPTY'),
+	    (8, 'north', ST_Transform('SRID=4326;POINT(117 10)'::geometry, 32650))`,
+	`CREATE TABLE utm_good AS SELECT * FROM utm_bad WHERE id IN (1, 3, 4, 7, 8)`,
+}
+
+func utmLayer(table string, srid int) *layer.Layer {
+	return &layer.Layer{ID: table, Fields: []layer.Field{{Name: "name", Type: layer.String}},
+		Source: layer.Source{Table: table, IDColumn: "id", GeometryColumn: "geom", SRID: srid}}
+}
+
+// One row PostGIS cannot transform is skipped and logged; the others load,
+// a NULL geometry among them, and the connection goes back to the pool as
+// it came: no transaction open, no function left behind.
+func TestLoadSkipsUntransformable(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	exec(t, url, untransformableSQL...)
+	logs := &logBuffer{}
+	s := open(t, url, Options{MaxConns: 1, Logger: logs.logger()})
+
+	got := loadAll(t, s, utmLayer("utm_bad", 32650))
+	want := []store.Record{
+		{ID: int64(1), Geometry: orb.Point{117, 0}, Props: []any{"equator"}},
+		{ID: int64(3), Geometry: orb.Point{114.17, 22.3}, Props: []any{"hk"}},
+		{ID: int64(4), Props: []any{"none"}},
+		{ID: int64(7), Props: []any{"empty"}},
+		{ID: int64(8), Geometry: orb.Point{117, 10}, Props: []any{"north"}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("loaded %d records, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		compare(t, got[i], want[i], 1e-9)
+	}
+	out := logs.String()
+	for _, id := range []string{"2", "5", "6"} {
+		if w := `"postgis: geometry cannot be transformed to EPSG:4326; row skipped" layer=utm_bad id=` + id + " srid=32650"; !strings.Contains(out, w) {
+			t.Errorf("log lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Count(out, "row skipped") != 3 {
+		t.Errorf("want 3 rows skipped in the log:\n%s", out)
+	}
+
+	var left int
+	if err := s.pool.QueryRow(context.Background(),
+		`SELECT count(*) FROM pg_proc WHERE proname = 'csdi_try_transform'`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("csdi_try_transform is still defined after the load")
+	}
+	conn, err := s.pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if st := conn.Conn().PgConn().TxStatus(); st != 'I' {
+		t.Errorf("connection back in the pool with transaction status %q", st)
+	}
+}
+
+// Where the temporary function cannot be created, here in a read-only
+// session, Load transforms as before: good rows load, and a bad one fails
+// the load with an error that says why it was not skipped.
+func TestLoadUntransformableReadOnly(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	exec(t, url, untransformableSQL...)
+	logs := &logBuffer{}
+	s := open(t, readOnly(t, url), Options{Logger: logs.logger()})
+
+	if got := loadAll(t, s, utmLayer("utm_good", 32650)); len(got) != 5 {
+		t.Errorf("loaded %d good records, want 5: %+v", len(got), got)
+	}
+	if w := `"postgis: cannot create the temporary function that skips rows PostGIS cannot transform; one such row will fail the load" layer=utm_good srid=32650`; !strings.Contains(logs.String(), w) {
+		t.Errorf("log lacks %q:\n%s", w, logs.String())
+	}
+
+	err := s.Load(context.Background(), utmLayer("utm_bad", 32650), func(store.Record) error { return nil })
+	var refused *tryTransformError
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &refused) || !errors.As(err, &pgErr) {
+		t.Fatalf("Load returned %v, want the transform error and why it was not skipped", err)
+	}
+	if !strings.Contains(pgErr.Message, "transform") {
+		t.Errorf("the error is %q, not PostGIS's transform error", pgErr.Message)
+	}
+}
+
+// The temporary function hides every error of ST_Transform, so a SRID
+// PostGIS cannot transform at all must still fail the load, not skip every
+// row.
+func TestLoadUnknownSRID(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	exec(t, url, untransformableSQL...)
+	s := open(t, url, Options{})
+	err := s.Load(context.Background(), utmLayer("utm_good", 990001), func(store.Record) error { return nil })
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || !strings.Contains(err.Error(), "EPSG:990001") {
+		t.Fatalf("Load returned %v, want PostGIS's error for EPSG:990001", err)
+	}
+}
+
+// readOnly is url with every transaction read-only, as on a standby or for
+// a role set up that way.
+func readOnly(t testing.TB, raw string) string {
+	t.Helper()
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("default_transaction_read_only", "on")
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -15,9 +15,15 @@ type rowReader struct {
 	hasID  bool
 	idDec  decodeFunc
 	geomAt int
-	props  []propColumn
-	row    int64 // 1-based, counting skipped rows too
-	warn   *warnings
+	// hadDec decodes, for a guarded load, the column after the geometry:
+	// whether the table's geometry was not NULL. A NULL geometry with it
+	// true is one PostGIS could not transform (see loadQuery).
+	hadDec  decodeFunc
+	srid    int
+	propsAt int
+	props   []propColumn
+	row     int64 // 1-based, counting skipped rows too
+	warn    *warnings
 }
 
 type propColumn struct {
@@ -26,16 +32,23 @@ type propColumn struct {
 	dec  decodeFunc
 }
 
-func newRowReader(l *layer.Layer, m *pgtype.Map, fds []pgconn.FieldDescription, warn *warnings) *rowReader {
-	r := &rowReader{hasID: l.Source.IDColumn != "", warn: warn}
+// newRowReader reads the rows of loadQuery(l, guarded).
+func newRowReader(l *layer.Layer, guarded bool, m *pgtype.Map, fds []pgconn.FieldDescription, warn *warnings) *rowReader {
+	r := &rowReader{hasID: l.Source.IDColumn != "", srid: l.Source.SRID, warn: warn}
 	at := 0
 	if r.hasID {
 		r.idDec = decoderFor(m, fds[0])
-		at = 1
+		at++
 	}
 	r.geomAt = at
+	at++
+	if guarded && reprojected(l) {
+		r.hadDec = decoderFor(m, fds[at])
+		at++
+	}
+	r.propsAt = at
 	for i, f := range l.Fields {
-		r.props = append(r.props, propColumn{name: f.Name, typ: f.Type, dec: decoderFor(m, fds[at+1+i])})
+		r.props = append(r.props, propColumn{name: f.Name, typ: f.Type, dec: decoderFor(m, fds[at+i])})
 	}
 	return r
 }
@@ -60,11 +73,14 @@ func (r *rowReader) read(raw [][]byte) (store.Record, bool) {
 			return rec, false
 		}
 		rec.Geometry = g
+	} else if r.hadDec != nil && r.untransformed(raw[r.geomAt+1]) {
+		r.warn.add("postgis: geometry cannot be transformed to EPSG:4326; row skipped",
+			"id", rec.ID, "srid", r.srid)
+		return rec, false
 	}
 	rec.Props = make([]any, len(r.props))
-	base := r.geomAt + 1
 	for i, p := range r.props {
-		b := raw[base+i]
+		b := raw[r.propsAt+i]
 		if b == nil {
 			continue
 		}
@@ -101,4 +117,15 @@ func (r *rowReader) id(b []byte) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// untransformed reports, for a NULL geometry in a guarded load, whether the
+// table's geometry was not NULL: PostGIS could not transform it.
+func (r *rowReader) untransformed(had []byte) bool {
+	if had == nil {
+		return false
+	}
+	v, err := r.hadDec(had)
+	b, _ := v.(bool)
+	return err == nil && b
 }
