@@ -30,11 +30,11 @@ func TestCompareIDs(t *testing.T) {
 			case i > j:
 				want = 1
 			}
-			if got := compareIDs(a, b); got != want {
-				t.Errorf("compareIDs(%v, %v) = %d, want %d", a, b, got, want)
+			if got := a.Compare(b); got != want {
+				t.Errorf("%v.Compare(%v) = %d, want %d", a, b, got, want)
 			}
 			if (want < 0) != a.Less(b) {
-				t.Errorf("compareIDs disagrees with ID.Less for %v, %v", a, b)
+				t.Errorf("Compare disagrees with ID.Less for %v, %v", a, b)
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package features
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -42,7 +41,7 @@ func searchMatches(s *cache.Snapshot, iq *itemsQuery) []*cache.Feature {
 			return true
 		})
 	}
-	slices.SortFunc(matches, func(a, b *cache.Feature) int { return compareIDs(a.ID, b.ID) })
+	slices.SortFunc(matches, func(a, b *cache.Feature) int { return a.ID.Compare(b.ID) })
 	if len(rects) > 1 {
 		// A feature as wide as the world is found on both sides of the
 		// antimeridian.
@@ -93,23 +92,4 @@ func pageOf(all []*cache.Feature, iq *itemsQuery) page {
 // then meets r, with no need to look at its vertices.
 func contains(r, b orb.Bound) bool {
 	return b.Min[0] >= r.Min[0] && b.Min[1] >= r.Min[1] && b.Max[0] <= r.Max[0] && b.Max[1] <= r.Max[1]
-}
-
-// compareIDs orders ids as the snapshot's index does.
-func compareIDs(a, b cache.ID) int {
-	switch {
-	case a.IsNum && b.IsNum:
-		switch {
-		case a.Num < b.Num:
-			return -1
-		case a.Num > b.Num:
-			return 1
-		}
-		return 0
-	case a.IsNum:
-		return -1
-	case b.IsNum:
-		return 1
-	}
-	return strings.Compare(a.Str, b.Str)
 }

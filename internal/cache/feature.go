@@ -4,7 +4,9 @@
 package cache
 
 import (
+	"cmp"
 	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb"
 )
@@ -27,16 +29,21 @@ func (id ID) String() string {
 	return id.Str
 }
 
-// Less orders ids: the order of paging.
-func (id ID) Less(o ID) bool {
-	if id.IsNum != o.IsNum {
-		return id.IsNum
+// Compare orders ids, the order of paging: -1, 0 or +1.
+func (id ID) Compare(o ID) int {
+	switch {
+	case id.IsNum && o.IsNum:
+		return cmp.Compare(id.Num, o.Num)
+	case id.IsNum:
+		return -1
+	case o.IsNum:
+		return 1
 	}
-	if id.IsNum {
-		return id.Num < o.Num
-	}
-	return id.Str < o.Str
+	return strings.Compare(id.Str, o.Str)
 }
+
+// Less reports whether id sorts before o.
+func (id ID) Less(o ID) bool { return id.Compare(o) < 0 }
 
 // Feature is one cached feature. It is shared by every snapshot that holds
 // it and must never be modified after it is published: encoders that need to
