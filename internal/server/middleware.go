@@ -1,42 +1,30 @@
 package server
 
 import (
-	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"runtime/debug"
 	"time"
 
 	"github.com/csdi-hk/csdi/internal/httpx"
 )
 
-// problemRoutes answers requests that match no route (404) or no method of
-// a route (405) with a problem document instead of the mux's plain text.
-func problemRoutes(mux *http.ServeMux) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := mux.Handler(r)
-		if pattern != "" {
-			// Only the mux's own ServeHTTP sets the path values.
-			mux.ServeHTTP(w, r)
-			return
+// handleUnrouted registers the catch-all route: a request no other route
+// takes gets a problem document instead of the mux's plain text — 405 with
+// Allow when the path exists for GET, 404 otherwise. Only unrouted requests
+// pay for the second lookup.
+func handleUnrouted(mux *http.ServeMux) {
+	mux.Handle("/", httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			asGet := r.Clone(r.Context())
+			asGet.Method = http.MethodGet
+			if _, pattern := mux.Handler(asGet); pattern != "/" {
+				w.Header().Set("Allow", "GET, HEAD")
+				return httpx.Errorf(http.StatusMethodNotAllowed, "%s is not allowed on %s; it is read-only (GET)", r.Method, r.URL.Path)
+			}
 		}
-		// Let the mux decide between 404 and 405 (and its Allow header).
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if allow := rec.Header().Get("Allow"); allow != "" {
-			w.Header().Set("Allow", allow)
-		}
-		switch rec.Code {
-		case http.StatusMethodNotAllowed:
-			httpx.WriteProblem(w, r, rec.Code, fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path))
-		case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
-			w.Header().Set("Location", rec.Header().Get("Location"))
-			w.WriteHeader(rec.Code)
-		default:
-			httpx.WriteProblem(w, r, http.StatusNotFound, fmt.Sprintf("there is nothing at %s; the landing page / lists what there is", r.URL.Path))
-		}
-	})
+		return httpx.NotFound("there is nothing at %s; the landing page / lists what there is", r.URL.Path)
+	}))
 }
 
 // cors lets map viewers on other origins read tiles and features.

@@ -18,11 +18,12 @@ func testMux() *http.ServeMux {
 		io.WriteString(w, "collection "+r.PathValue("id"))
 	})
 	mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("kaboom") })
+	handleUnrouted(mux)
 	return mux
 }
 
 func TestProblemRoutes(t *testing.T) {
-	h := problemRoutes(testMux())
+	h := testMux()
 	cases := []struct {
 		method, path string
 		status       int
@@ -51,7 +52,7 @@ func TestPanicBecomesProblem(t *testing.T) {
 	var logged strings.Builder
 	log := slog.New(slog.NewTextHandler(&logged, nil))
 	w := httptest.NewRecorder()
-	recoverPanics(log, problemRoutes(testMux())).ServeHTTP(w, httptest.NewRequest("GET", "/boom", nil))
+	recoverPanics(log, testMux()).ServeHTTP(w, httptest.NewRequest("GET", "/boom", nil))
 	var p httpx.Problem
 	if w.Code != 500 || json.Unmarshal(w.Body.Bytes(), &p) != nil || p.Status != 500 {
 		t.Fatalf("got %d %q", w.Code, w.Body.String())

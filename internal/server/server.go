@@ -53,7 +53,8 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 	mux.Handle("GET /healthz", httpx.HandlerFunc(health.alive))
 	mux.Handle("GET /readyz", httpx.HandlerFunc(health.ready))
 
-	var h http.Handler = problemRoutes(mux)
+	handleUnrouted(mux)
+	var h http.Handler = mux
 	h = cors(cfg.Server.CORSOrigin, h)
 	h = httpx.WithBase(cfg.Server.BaseURL, h)
 	h = logRequests(log, h)
