@@ -113,6 +113,9 @@ type Layer struct {
 	Sensitive    bool         `yaml:"sensitive" json:"sensitive,omitempty"`
 	Access       Access       `yaml:"access" json:"access"`
 	Masking      *Masking     `yaml:"masking" json:"masking,omitempty"`
+	// CacheControl is the Cache-Control header of this layer's tiles; empty
+	// means the server's default.
+	CacheControl string `yaml:"cache_control" json:"cacheControl,omitempty"`
 }
 
 // FieldIndex returns the position of the named field, or -1.

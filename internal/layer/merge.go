@@ -79,6 +79,9 @@ func fill(c, d Layer) Layer {
 	if c.Masking == nil {
 		c.Masking = d.Masking
 	}
+	if c.CacheControl == "" {
+		c.CacheControl = d.CacheControl
+	}
 	c.Fields = fillFields(c.Fields, d.Fields)
 	return c
 }
