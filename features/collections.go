@@ -35,6 +35,7 @@ type collectionDoc struct {
 	License       string       `json:"license,omitempty"`
 	ItemType      string       `json:"itemType"`
 	CRS           []string     `json:"crs"`
+	StorageCRS    string       `json:"storageCrs"`
 	Extent        *extentDoc   `json:"extent,omitempty"`
 	Links         []httpx.Link `json:"links"`
 
@@ -119,7 +120,8 @@ func (h *Handler) describe(base string, s *cache.Snapshot) collectionDoc {
 		Department:    l.Department,
 		License:       l.License,
 		ItemType:      "feature",
-		CRS:           []string{crs84},
+		CRS:           crsURIs(),
+		StorageCRS:    storageCRS(l).URI,
 		Links: []httpx.Link{
 			{Href: base + path + "/items", Rel: "items", Type: mediaGeoJSON, Title: "the features as GeoJSON"},
 			{Href: base + path + "/items?f=html", Rel: "items", Type: mediaHTML, Title: "the features as HTML"},
@@ -147,4 +149,14 @@ func (h *Handler) describe(base string, s *cache.Snapshot) collectionDoc {
 		doc.Extent = &ext
 	}
 	return doc
+}
+
+// storageCRS is the CRS a layer's source data is in, as a client should
+// ask for it to get coordinates unchanged: its SRID when it is one of
+// the supported CRSs, CRS84 otherwise.
+func storageCRS(l *layer.Layer) *crsRef {
+	if c, ok := crsBySRID(l.Source.SRID); ok {
+		return c
+	}
+	return defaultCRS
 }

@@ -168,7 +168,7 @@ func TestCollectionDocuments(t *testing.T) {
 			if doc["id"] != tc.id || doc["title"] != tc.title || doc["titleZh"] != tc.titleZh {
 				t.Errorf("id/title/titleZh = %v/%v/%v", doc["id"], doc["title"], doc["titleZh"])
 			}
-			if doc["itemType"] != "feature" || jsonText(doc["crs"]) != `["`+crs84+`"]` {
+			if doc["itemType"] != "feature" || jsonText(doc["crs"]) != jsonText(crsURIs()) {
 				t.Errorf("itemType %v crs %v", doc["itemType"], doc["crs"])
 			}
 			ext := doc["extent"].(map[string]any)

@@ -17,20 +17,29 @@ import (
 // through a per-feature lonLatSeries, or through toOut when set (Part 2's
 // other CRSs), and are rounded by appendCoord.
 type geoJSON struct {
-	layer  *layer.Layer
-	fields []int    // which fields to write, in order
-	keys   [][]byte // `"name":` for each field, escaped once
-	toOut  crs.Transform
-	series lonLatSeries
+	layer        *layer.Layer
+	fields       []int    // which fields to write, in order
+	keys         [][]byte // `"name":` for each field, escaped once
+	skipGeometry bool
+	toOut        crs.Transform
+	series       lonLatSeries
 }
 
+// newGeoJSON encodes every attribute and the geometry in CRS84.
 func newGeoJSON(l *layer.Layer) *geoJSON {
-	g := &geoJSON{layer: l}
-	g.fields = make([]int, len(l.Fields))
+	return newGeoJSONFor(l, allFields(l), false, defaultCRS)
+}
+
+// newGeoJSONFor encodes the attributes fields, in that order, the
+// geometry unless skipGeometry, in CRS c.
+func newGeoJSONFor(l *layer.Layer, fields []int, skipGeometry bool, c *crsRef) *geoJSON {
+	g := &geoJSON{layer: l, fields: fields, skipGeometry: skipGeometry}
 	g.keys = make([][]byte, len(l.Fields))
 	for i, f := range l.Fields {
-		g.fields[i] = i
 		g.keys[i] = append(appendString(nil, f.Name), ':')
+	}
+	if c != defaultCRS {
+		g.toOut = c.fromWorld()
 	}
 	return g
 }
@@ -64,10 +73,14 @@ func (g *geoJSON) appendFeature(b []byte, f *cache.Feature, links []httpx.Link) 
 	b = append(b, `{"type":"Feature","id":`...)
 	b = appendID(b, f.ID)
 	b = append(b, `,"geometry":`...)
-	if g.toOut == nil {
-		g.series.reset(f.Bound)
+	if g.skipGeometry {
+		b = append(b, "null"...)
+	} else {
+		if g.toOut == nil {
+			g.series.reset(f.Bound)
+		}
+		b = g.appendGeometry(b, f.Geom)
 	}
-	b = g.appendGeometry(b, f.Geom)
 	b = append(b, `,"properties":{`...)
 	for n, i := range g.fields {
 		if n > 0 {

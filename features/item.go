@@ -7,6 +7,7 @@ import (
 
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/internal/layer"
 )
 
 // itemRequest is a parsed single-feature request.
@@ -14,6 +15,9 @@ type itemRequest struct {
 	Format       format
 	Lang         string
 	LangExplicit bool
+	Fields       []int
+	SkipGeometry bool
+	CRS          *crsRef
 	Values       url.Values
 }
 
@@ -23,11 +27,11 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ir, err := parseItemRequest(r)
+	l := s.Layer()
+	ir, err := parseItemRequest(r, l)
 	if err != nil {
 		return err
 	}
-	l := s.Layer()
 	id := r.PathValue("featureId")
 	f, ok := s.Get(id)
 	if !ok {
@@ -39,13 +43,14 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request) error {
 	links := itemLinks(httpx.Base(r), s, f, ir.Values, formatJSON)
 	w.Header().Set("Content-Type", mediaGeoJSON)
 	w.Header().Add("Vary", "Accept")
+	w.Header().Set("Content-Crs", contentCRS(ir.CRS))
 	st := newStream(r.Context(), w)
-	st.buf = newGeoJSON(l).appendFeature(st.buf, f, links)
+	st.buf = newGeoJSONFor(l, ir.Fields, ir.SkipGeometry, ir.CRS).appendFeature(st.buf, f, links)
 	st.buf = append(st.buf, '\n')
 	return clientGone(st.close())
 }
 
-func parseItemRequest(r *http.Request) (*itemRequest, error) {
+func parseItemRequest(r *http.Request, l *layer.Layer) (*itemRequest, error) {
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, err
@@ -54,6 +59,9 @@ func parseItemRequest(r *http.Request) (*itemRequest, error) {
 		return nil, err
 	}
 	ir := &itemRequest{Values: q}
+	if err := parseSelection(q, l, &ir.Fields, &ir.SkipGeometry, &ir.CRS); err != nil {
+		return nil, err
+	}
 	if ir.Format, err = negotiate(r, q, true); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,9 @@ const (
 	mediaJSON    = "application/json"
 	mediaGeoJSON = "application/geo+json"
 	mediaHTML    = "text/html"
+	mediaCSV     = "text/csv"
+	mediaGPKG    = "application/geopackage+sqlite3"
+	mediaSchema  = "application/schema+json"
 	mediaOpenAPI = "application/vnd.oai.openapi+json;version=3.0"
 	htmlCharset  = "text/html; charset=utf-8"
 )

@@ -15,7 +15,45 @@ type format int
 const (
 	formatJSON format = iota // JSON, or GeoJSON for features
 	formatHTML
+	formatCSV  // attributes and WKT geometry, a whole result
+	formatGPKG // a GeoPackage file, a whole result
 )
+
+// download reports whether f is a whole-result file rather than a page.
+func (f format) download() bool { return f == formatCSV || f == formatGPKG }
+
+// negotiateItems picks an items response's format: those of negotiate,
+// and the download formats by f=csv, f=gpkg or their media types.
+func negotiateItems(r *http.Request, q url.Values) (format, error) {
+	if vs, ok := q["f"]; ok && len(vs) == 1 {
+		switch strings.ToLower(vs[0]) {
+		case "csv":
+			return formatCSV, nil
+		case "gpkg", "geopackage":
+			return formatGPKG, nil
+		}
+		f, err := negotiate(r, q, true)
+		if err != nil {
+			return 0, httpx.BadRequest("f must be json, geojson, html, csv or gpkg; got %q", truncate(vs[0]))
+		}
+		return f, nil
+	}
+	if _, ok := q["f"]; !ok {
+		for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+			mt, qv := mediaRange(part)
+			if qv <= 0 {
+				continue
+			}
+			switch mt {
+			case "text/csv":
+				return formatCSV, nil
+			case mediaGPKG:
+				return formatGPKG, nil
+			}
+		}
+	}
+	return negotiate(r, q, true)
+}
 
 // negotiate picks the format: the f parameter when given, otherwise the
 // Accept header. geoJSON says whether f=geojson is meaningful here.

@@ -135,8 +135,10 @@ func (h *Handler) describeCollectionPaths(doc *openAPIDoc, l *layer.Layer) {
 	doc.Paths[path] = pathItem{&operation{Tags: tags, Summary: "Describe " + title, OperationID: "describeCollection_" + l.ID,
 		Parameters: common, Responses: responsesWithNotFound("Collection")}}
 
-	params := []parameter{ref("parameters", "fFeatures"), ref("parameters", "lang"),
-		ref("parameters", "bbox"), ref("parameters", "limit"), ref("parameters", "offset")}
+	params := []parameter{ref("parameters", "fItems"), ref("parameters", "lang"),
+		ref("parameters", "bbox"), ref("parameters", "bbox-crs"), ref("parameters", "limit"), ref("parameters", "offset"),
+		ref("parameters", "crs"), ref("parameters", "filter"), ref("parameters", "filter-lang"), ref("parameters", "filter-crs"),
+		ref("parameters", "sortby"), ref("parameters", "properties"), ref("parameters", "skipGeometry")}
 	if temporalField(l) >= 0 {
 		params = append(params, ref("parameters", "datetime"))
 	}
@@ -147,11 +149,12 @@ func (h *Handler) describeCollectionPaths(doc *openAPIDoc, l *layer.Layer) {
 		}
 	}
 	doc.Paths[path+"/items"] = pathItem{&operation{Tags: tags, Summary: "Features of " + title, OperationID: "getFeatures_" + l.ID,
-		Description: "Features in id order, a page at a time. Attribute parameters keep features whose attribute equals the value given.",
+		Description: "Features in id order (or sortby's), a page at a time, or all of them as a download. Attribute parameters keep features whose attribute equals the value given; filter takes any CQL2 expression.",
 		Parameters:  params, Responses: responsesWithNotFound("Features")}}
 
 	doc.Paths[path+"/items/{featureId}"] = pathItem{&operation{Tags: tags, Summary: "One feature of " + title, OperationID: "getFeature_" + l.ID,
-		Parameters: []parameter{ref("parameters", "featureId"), ref("parameters", "fFeatures"), ref("parameters", "lang")}, Responses: responsesWithNotFound("Feature")}}
+		Parameters: []parameter{ref("parameters", "featureId"), ref("parameters", "fFeatures"), ref("parameters", "lang"),
+			ref("parameters", "crs"), ref("parameters", "properties"), ref("parameters", "skipGeometry")}, Responses: responsesWithNotFound("Feature")}}
 }
 
 // attributeParameter describes ?name=value for a field.

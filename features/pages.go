@@ -68,7 +68,7 @@ type itemsPage struct {
 func (h *Handler) renderItems(w http.ResponseWriter, r *http.Request, s *cache.Snapshot, iq *itemsQuery, p page) error {
 	l := s.Layer()
 	base := httpx.Base(r)
-	links := itemsLinks(base, l, iq, p.Matched, formatHTML)
+	links := itemsLinks(base, l, iq, p.Matched, formatHTML, nil)
 	body := itemsPage{
 		Collection: h.describe(base, s),
 		Columns:    columns(l),

@@ -27,9 +27,10 @@ var (
 	// commonParams are understood everywhere.
 	commonParams = newParamSet("f", "lang")
 	// itemsParams are the items endpoint's own, besides one per attribute.
-	itemsParams = newParamSet("f", "lang", "bbox", "limit", "offset", "datetime")
+	itemsParams = newParamSet("f", "lang", "bbox", "bbox-crs", "limit", "offset", "datetime",
+		"crs", "filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry")
 	// itemParams are the single feature endpoint's.
-	itemParams = commonParams
+	itemParams = newParamSet("f", "lang", "crs", "properties", "skipGeometry")
 )
 
 // parseQuery reads a raw query string strictly: a malformed one is refused

@@ -15,10 +15,14 @@ type page struct {
 }
 
 // selectPage runs the selection stages of an items query against a
-// snapshot: candidates, exact filters, id order, then the page.
+// snapshot: candidates, exact filters, order, then the page.
 func selectPage(s *cache.Snapshot, iq *itemsQuery) page {
 	switch {
-	case iq.BBox != nil:
+	case len(iq.SortBy) > 0:
+		all := allMatches(s, iq)
+		sortFeatures(all, iq.SortBy)
+		return pageOf(all, iq)
+	case iq.BBox != nil || iq.Region != nil:
 		return pageOf(searchMatches(s, iq), iq)
 	case len(iq.Filters) == 0:
 		return pageByPosition(s, iq)
@@ -27,15 +31,79 @@ func selectPage(s *cache.Snapshot, iq *itemsQuery) page {
 	}
 }
 
+// eachMatch calls fn with every match of iq in its order, after offset
+// and up to limit, until fn returns false: a download's stream. Only
+// queries that need an order other than the id index's, or an R-tree
+// search, hold their matches (as pointers) before the first is written.
+func eachMatch(s *cache.Snapshot, iq *itemsQuery, fn func(*cache.Feature) bool) {
+	if len(iq.SortBy) > 0 || iq.BBox != nil || iq.Region != nil {
+		for _, f := range selectPage(s, iq).Features {
+			if !fn(f) {
+				return
+			}
+		}
+		return
+	}
+	skipped, sent := 0, 0
+	s.Ascend(0, func(f *cache.Feature) bool {
+		if !iq.match(f) {
+			return true
+		}
+		if skipped < iq.Offset {
+			skipped++
+			return true
+		}
+		sent++
+		return fn(f) && sent < iq.Limit
+	})
+}
+
+// allMatches is every feature that passes the query, in id order.
+func allMatches(s *cache.Snapshot, iq *itemsQuery) []*cache.Feature {
+	if iq.BBox != nil || iq.Region != nil {
+		return searchMatches(s, iq)
+	}
+	var all []*cache.Feature
+	s.Ascend(0, func(f *cache.Feature) bool {
+		if iq.match(f) {
+			all = append(all, f)
+		}
+		return true
+	})
+	return all
+}
+
+// searchRects are the world rectangles the R-tree is searched in: the
+// bbox's (two across the antimeridian), narrowed by the filter's region.
+// None means nothing can match.
+func searchRects(iq *itemsQuery) []orb.Bound {
+	var rects []orb.Bound
+	if iq.BBox != nil {
+		rects = iq.BBox.worldRects()
+	} else {
+		rects = []orb.Bound{*iq.Region}
+	}
+	if iq.BBox == nil || iq.Region == nil {
+		return rects
+	}
+	out := rects[:0]
+	for _, r := range rects {
+		if r.Intersects(*iq.Region) {
+			out = append(out, intersection(r, *iq.Region))
+		}
+	}
+	return out
+}
+
 // searchMatches finds candidates through the R-tree, keeps those whose
 // geometry really meets the bbox and passes the filters, and sorts them by
 // id so that paging is stable.
 func searchMatches(s *cache.Snapshot, iq *itemsQuery) []*cache.Feature {
-	rects := iq.BBox.worldRects()
+	rects := searchRects(iq)
 	var matches []*cache.Feature
 	for _, r := range rects {
 		s.Search(r, func(f *cache.Feature) bool {
-			if (contains(r, f.Bound) || intersects(f.Geom, r)) && iq.match(f) {
+			if iq.inBBox(f) && iq.match(f) {
 				matches = append(matches, f)
 			}
 			return true
@@ -48,6 +116,24 @@ func searchMatches(s *cache.Snapshot, iq *itemsQuery) []*cache.Feature {
 		matches = slices.Compact(matches)
 	}
 	return matches
+}
+
+// inBBox is the exact bbox test of a candidate: its geometry, not just
+// its bound, meets the bbox.
+func (iq *itemsQuery) inBBox(f *cache.Feature) bool {
+	b := iq.BBox
+	if b == nil {
+		return true
+	}
+	if b.Outline != nil {
+		return meetsPolygon(f.Geom, b.Outline)
+	}
+	for _, r := range b.worldRects() {
+		if contains(r, f.Bound) || intersects(f.Geom, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // pageByPosition serves an unfiltered page straight from the id index.
@@ -92,4 +178,12 @@ func pageOf(all []*cache.Feature, iq *itemsQuery) page {
 // then meets r, with no need to look at its vertices.
 func contains(r, b orb.Bound) bool {
 	return b.Min[0] >= r.Min[0] && b.Min[1] >= r.Min[1] && b.Max[0] <= r.Max[0] && b.Max[1] <= r.Max[1]
+}
+
+// intersection is the overlap of two bounds that intersect.
+func intersection(a, b orb.Bound) orb.Bound {
+	return orb.Bound{
+		Min: orb.Point{max(a.Min[0], b.Min[0]), max(a.Min[1], b.Min[1])},
+		Max: orb.Point{min(a.Max[0], b.Max[0]), min(a.Max[1], b.Max[1])},
+	}
 }
