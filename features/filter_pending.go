@@ -19,4 +19,3 @@ func (h *Handler) parseFilter(q url.Values, _ *layer.Layer, _ *itemsQuery) error
 	}
 	return nil
 }
-
