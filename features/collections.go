@@ -125,6 +125,7 @@ func (h *Handler) describe(base string, s *cache.Snapshot) collectionDoc {
 		Links: []httpx.Link{
 			{Href: base + path + "/items", Rel: "items", Type: mediaGeoJSON, Title: "the features as GeoJSON"},
 			{Href: base + path + "/items?f=html", Rel: "items", Type: mediaHTML, Title: "the features as HTML"},
+			{Href: base + path + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: mediaSchema, Title: "the properties a filter may use"},
 		},
 		Layer:    l,
 		Features: s.Len(),

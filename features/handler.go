@@ -80,6 +80,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /api", httpx.HandlerFunc(h.api))
 	mux.Handle("GET /collections", httpx.HandlerFunc(h.collections))
 	mux.Handle("GET /collections/{collectionId}", httpx.HandlerFunc(h.collection))
+	mux.Handle("GET /collections/{collectionId}/queryables", httpx.HandlerFunc(h.queryables))
 	mux.Handle("GET /collections/{collectionId}/items", httpx.HandlerFunc(h.items))
 	mux.Handle("GET /collections/{collectionId}/items/{featureId}", httpx.HandlerFunc(h.item))
 }

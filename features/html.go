@@ -21,6 +21,7 @@ var templateFiles embed.FS
 var pageTemplates = mustParsePages(
 	"landing.html", "conformance.html", "api.html",
 	"collections.html", "collection.html", "items.html", "item.html",
+	"queryables.html",
 )
 
 func mustParsePages(names ...string) map[string]*template.Template {

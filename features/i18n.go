@@ -41,6 +41,8 @@ var uiTexts = map[string]layer.Text{
 	"previous":        {En: "Previous", Zh: "上一頁"},
 	"next":            {En: "Next", Zh: "下一頁"},
 	"showing":         {En: "Features %s–%s of %s", Zh: "第 %s 至 %s 項，共 %s 項"},
+	"queryables":      {En: "Queryables", Zh: "可查詢屬性"},
+	"queryablesHint":  {En: "The properties a filter (CQL2) or sortby may use, with their types.", Zh: "篩選條件（CQL2）及排序可使用的屬性及其類型。"},
 	"noneShown":       {En: "No features on this page (%s match)", Zh: "本頁沒有要素（共 %s 項符合）"},
 }
 
