@@ -71,6 +71,10 @@ func (p *pageData) Other(t layer.Text) string {
 	return ""
 }
 
+// LangExplicit reports whether the reader chose the language with lang=,
+// so forms carry it on.
+func (p *pageData) LangExplicit() bool { return p.langExplicit }
+
 // Href links to another HTML page of the service, keeping the language the
 // reader chose. set are parameter name/value pairs.
 func (p *pageData) Href(path string, set ...string) string {

@@ -44,6 +44,10 @@ type column struct {
 	Name  string
 	Title layer.Text
 	Type  layer.FieldType
+	// SortHref re-sorts the page by this column (the other way when it is
+	// the current first key); SortMark shows the current order.
+	SortHref string
+	SortMark string
 }
 
 // itemRow is one feature in the items table.
@@ -62,6 +66,19 @@ type itemsPage struct {
 	From, To   int // 1-based positions of the first and last row shown
 	Matched    int
 	Next, Prev string
+	// The query form: what is in use, to show and edit.
+	Filter, FilterLang, SortBy, BBox, Limit string
+	CRS                                     string
+	CRSs                                    []*crsRef
+	Action                                  string // the form's target
+	Downloads                               []downloadLink
+	Queryables                              string // link to the queryables page
+}
+
+// downloadLink is the current query in another format.
+type downloadLink struct {
+	Label string
+	Href  string
 }
 
 // renderItems answers an items request with an HTML page.
@@ -71,8 +88,25 @@ func (h *Handler) renderItems(w http.ResponseWriter, r *http.Request, s *cache.S
 	links := itemsLinks(base, l, iq, p.Matched, formatHTML, nil)
 	body := itemsPage{
 		Collection: h.describe(base, s),
-		Columns:    columns(l),
+		Columns:    sortColumns(base, l, iq),
 		Matched:    p.Matched,
+		SortBy:     iq.Values.Get("sortby"),
+		BBox:       iq.Values.Get("bbox"),
+		Limit:      iq.Values.Get("limit"),
+		CRS:        iq.CRS.URI,
+		CRSs:       supportedCRS,
+		Action:     base + itemsPath(l),
+		Queryables: href(base, collectionPath(l)+"/queryables", iq.Lang, iq.LangExplicit),
+	}
+	if iq.Filter != nil {
+		body.Filter, body.FilterLang = iq.Values.Get("filter"), iq.Values.Get("filter-lang")
+	}
+	for _, d := range append([]download{{"json", mediaGeoJSON, layer.Text{En: "this page as GeoJSON", Zh: "本頁 GeoJSON"}}}, h.downloads()...) {
+		set := []string{"f", d.f}
+		if d.f != "json" {
+			set = append(set, "offset", "", "limit", "")
+		}
+		body.Downloads = append(body.Downloads, downloadLink{Label: d.title.In(iq.Lang), Href: httpx.WithQuery(base, itemsPath(l), iq.Values, set...)})
 	}
 	if len(p.Features) > 0 {
 		body.From, body.To = iq.Offset+1, iq.Offset+len(p.Features)
@@ -87,7 +121,7 @@ func (h *Handler) renderItems(w http.ResponseWriter, r *http.Request, s *cache.S
 	}
 	itemHref := func(f *cache.Feature) string { return href(base, itemPath(s, f), iq.Lang, iq.LangExplicit) }
 	for _, f := range p.Features {
-		body.Rows = append(body.Rows, itemRow{ID: f.ID.String(), Href: itemHref(f), Cells: cells(l, f)})
+		body.Rows = append(body.Rows, itemRow{ID: f.ID.String(), Href: itemHref(f), Cells: selectedCells(l, f, iq.Fields)})
 	}
 	body.Map = newSVGMap(p.Features, orb.Bound{}, itemHref)
 	pd, err := h.newPage(r, iq.Values, links, body)
@@ -134,13 +168,6 @@ func (h *Handler) renderItem(w http.ResponseWriter, r *http.Request, s *cache.Sn
 	return writePage(w, "item.html", pd)
 }
 
-func columns(l *layer.Layer) []column {
-	cs := make([]column, len(l.Fields))
-	for i, f := range l.Fields {
-		cs[i] = column{Name: f.Name, Title: f.Title, Type: f.Type}
-	}
-	return cs
-}
 
 // cells are a feature's attribute values as text, one per field.
 func cells(l *layer.Layer, f *cache.Feature) []string {
@@ -148,6 +175,40 @@ func cells(l *layer.Layer, f *cache.Feature) []string {
 	for i, fd := range l.Fields {
 		if i < len(f.Props) {
 			out[i] = displayValue(f.Props[i], fd.Type)
+		}
+	}
+	return out
+}
+
+// sortColumns are the columns of an items page, each linking to the same
+// query sorted by it.
+func sortColumns(base string, l *layer.Layer, iq *itemsQuery) []column {
+	cs := make([]column, 0, len(iq.Fields))
+	for _, i := range iq.Fields {
+		f := l.Fields[i]
+		c := column{Name: f.Name, Title: f.Title, Type: f.Type}
+		if sortable(f.Type) {
+			order := f.Name
+			if len(iq.SortBy) > 0 && iq.SortBy[0].Field == i {
+				if iq.SortBy[0].Descending {
+					c.SortMark = "▼"
+				} else {
+					c.SortMark, order = "▲", "-"+f.Name
+				}
+			}
+			c.SortHref = httpx.WithQuery(base, itemsPath(l), iq.Values, "sortby", order, "offset", "")
+		}
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// selectedCells are the values of the chosen fields as text.
+func selectedCells(l *layer.Layer, f *cache.Feature, fields []int) []string {
+	out := make([]string, len(fields))
+	for n, i := range fields {
+		if i < len(f.Props) {
+			out[n] = displayValue(f.Props[i], l.Fields[i].Type)
 		}
 	}
 	return out
