@@ -17,6 +17,7 @@ import (
 	"github.com/csdi-hk/csdi/internal/config"
 	"github.com/csdi-hk/csdi/internal/httpx"
 	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/store/gpkg"
 	"github.com/csdi-hk/csdi/tiles"
 )
 
@@ -40,6 +41,7 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 		MaxLimit:     cfg.Features.MaxLimit,
 		Version:      version,
 		ExtraPaths:   tiles.OpenAPIPaths(),
+		GeoPackage:   gpkg.Export,
 		CollectionLinks: func(base string, l *layer.Layer) []httpx.Link {
 			return []httpx.Link{{
 				Href:  base + tiles.TileJSONPath(l.ID),
