@@ -5,6 +5,10 @@ need=()
 [ -x "$(pg_config --bindir 2>/dev/null)/initdb" ] && ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need+=(postgresql-15 postgresql-15-postgis-3)
 command -v ogrinfo >/dev/null || need+=(gdal-bin)
 command -v cs2cs >/dev/null || need+=(proj-bin)
+# The viewer's browser test: Debian's Chromium (never a downloaded build) and
+# CJK fonts for the Chinese labels and interface.
+command -v chromium >/dev/null || need+=(chromium)
+[ -n "$(fc-list ':lang=zh-hk' family 2>/dev/null)" ] || need+=(fonts-noto-cjk)
 # OWSLib is importable only by Debian's own interpreter.
 /usr/bin/python3 -c 'import owslib' 2>/dev/null || need+=(python3-owslib)
 command -v wrk >/dev/null || need+=(wrk)
