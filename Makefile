@@ -2,9 +2,10 @@
 GO        ?= go
 BIN       := bin/csdi
 TESTENV   := internal/testenv
+VIEWER    := internal/viewer
 FUZZTIME  ?= 10s
 
-.PHONY: run build test vet fuzz bench clean
+.PHONY: run build test vet fuzz bench clean vendor-viewer
 
 ## run: build and serve the demo on the embedded store at http://127.0.0.1:8080
 run: build
@@ -16,10 +17,11 @@ build:
 ## test: the whole suite against a throwaway PostgreSQL + PostGIS
 test:
 	./$(TESTENV)/deps.sh
+	npm ci --prefix $(VIEWER) --no-audit --no-fund --loglevel=error
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(MAKE) --no-print-directory fuzz
-	./$(TESTENV)/with-postgis.sh $(GO) test -race -count=1 -timeout 20m ./...
+	CSDI_TEST_REQUIRE_BROWSER=1 ./$(TESTENV)/with-postgis.sh $(GO) test -race -count=1 -timeout 20m ./...
 
 ## fuzz: run every fuzz target for a short bounded time. A crasher is saved
 ## under testdata/fuzz and fails the retry too; a run that only failed (the
@@ -49,3 +51,8 @@ bench:
 
 clean:
 	rm -rf bin csdi-demo.gpkg
+
+## vendor-viewer: refresh the vendored MapLibre GL JS from npm (only when
+## bumping its version in internal/viewer/package.json)
+vendor-viewer:
+	./$(VIEWER)/vendor.sh

@@ -35,6 +35,9 @@ func (h *Handler) landing(w http.ResponseWriter, r *http.Request) error {
 			httpx.Link{Href: base + "/collections", Rel: "data", Type: mediaJSON, Title: "the collections"},
 		),
 	}
+	if h.opts.LandingLinks != nil {
+		doc.Links = append(doc.Links, h.opts.LandingLinks(base)...)
+	}
 	if f == formatHTML {
 		return h.renderHTML(w, r, q, "landing.html", doc.Links, doc)
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"time"
@@ -18,6 +19,8 @@ import (
 	"github.com/csdi-hk/csdi/internal/httpx"
 	"github.com/csdi-hk/csdi/internal/layer"
 	"github.com/csdi-hk/csdi/internal/store/gpkg"
+	"github.com/csdi-hk/csdi/internal/viewer"
+	"github.com/csdi-hk/csdi/styles"
 	"github.com/csdi-hk/csdi/tiles"
 )
 
@@ -40,7 +43,7 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 		DefaultLimit: cfg.Features.DefaultLimit,
 		MaxLimit:     cfg.Features.MaxLimit,
 		Version:      version,
-		ExtraPaths:   tiles.OpenAPIPaths(),
+		ExtraPaths:   extraPaths(),
 		GeoPackage:   gpkg.Export,
 		CollectionLinks: func(base string, l *layer.Layer) []httpx.Link {
 			return []httpx.Link{{
@@ -48,9 +51,20 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 				Rel:   "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
 				Type:  "application/vnd.mapbox.tile+json",
 				Title: "vector tiles of this collection (TileJSON)",
+			}, {
+				Href: base + styles.Path(l.ID), Rel: "stylesheet", Type: styles.MediaType,
+				Title: "MapLibre style of this collection",
 			}}
 		},
+		LandingLinks: func(base string) []httpx.Link {
+			return []httpx.Link{
+				{Href: base + "/map", Rel: "related", Type: "text/html", Title: "Map viewer / 地圖檢視器"},
+				{Href: base + "/styles", Rel: "http://www.opengis.net/def/rel/ogc/1.0/styles", Type: "application/json", Title: "MapLibre styles"},
+			}
+		},
 	}).Register(mux)
+	styles.NewHandler(c).Register(mux)
+	viewer.NewHandler().Register(mux)
 	health := &health{cache: c}
 	mux.Handle("GET /healthz", httpx.HandlerFunc(health.alive))
 	mux.Handle("GET /readyz", httpx.HandlerFunc(health.ready))
@@ -113,4 +127,12 @@ func (h *health) ready(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/json")
 	_, err := fmt.Fprintf(w, `{"status":"ready","time":%q}`+"\n", time.Now().UTC().Format(time.RFC3339))
 	return err
+}
+
+// extraPaths describes, for the OpenAPI document, the endpoints served
+// beside OGC API Features.
+func extraPaths() map[string]any {
+	p := tiles.OpenAPIPaths()
+	maps.Copy(p, styles.OpenAPIPaths())
+	return p
 }
