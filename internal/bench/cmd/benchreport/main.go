@@ -18,6 +18,7 @@ func main() {
 	buildings := flag.Int("buildings", 100_000, "buildings in the demo dataset for the query benchmarks")
 	loadN := flag.Int("load", 500_000, "polygons for the initial-load measurement")
 	measureLoad := flag.String("measure-load", "", "internal: load this layer from CSDI_TEST_DATABASE_URL and print figures")
+	measureDownload := flag.String("measure-download", "", "internal: serve this layer from CSDI_TEST_DATABASE_URL, download it whole and print figures")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -27,9 +28,12 @@ func main() {
 		os.Exit(2)
 	}
 	var err error
-	if *measureLoad != "" {
+	switch {
+	case *measureLoad != "":
 		err = measureLoadChild(ctx, url, *measureLoad, log)
-	} else {
+	case *measureDownload != "":
+		err = measureDownloadChild(ctx, url, *measureDownload, log)
+	default:
 		err = run(ctx, url, *out, *buildings, *loadN, log)
 	}
 	if err != nil {
@@ -57,6 +61,13 @@ func run(ctx context.Context, url, out string, buildings, loadN int, log *slog.L
 		return err
 	}
 	if err := benchLoad(ctx, url, loadN, r, log); err != nil {
+		return err
+	}
+	// The download and CQL2 figures use the layer benchLoad wrote.
+	if err := benchDownloads(ctx, url, r); err != nil {
+		return err
+	}
+	if err := benchCQL(ctx, url, r, log); err != nil {
 		return err
 	}
 	r.elapsed = time.Since(start)

@@ -27,6 +27,11 @@ type report struct {
 	rows              []row
 	load              *loadFigures
 	loadStreamSeconds float64
+	cql               []medianRow
+	cqlFeatures       int
+	downloads         []downloadFigures
+	copySeconds       float64
+	copyBytes         int64
 }
 
 func (r *report) add(x row) {
@@ -99,7 +104,45 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "| Go heap in use after GC | %.0f MiB (%.0f bytes per feature) |\n", float64(f.HeapBytes)/(1<<20), f.BytesPerFeature)
 		fmt.Fprintf(&b, "| cache's own estimate | %.0f MiB (%.0f bytes per feature) |\n\n", float64(f.EstimatedBytes)/(1<<20), float64(f.EstimatedBytes)/float64(max(1, f.Features)))
 	}
+	r.markdownCQL(&b)
+	r.markdownDownloads(&b)
 	return b.String()
+}
+
+func (r *report) markdownCQL(b *strings.Builder) {
+	if len(r.cql) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## CQL2 filters: csdi's `/items?filter=…&limit=100` over HTTP vs the same query in PostGIS\n\n")
+	fmt.Fprintf(b, "Target ≥ 5×. Over the %d-building layer of the initial-load figures (seed 7). csdi is the whole server (`internal/server`, the handler `csdi serve` runs) on a loopback port, timed request by request through Go's HTTP client, body read to its end; PostGIS answers the same page (first 100 matches by id, `ST_AsGeoJSON` in CRS84, with the match count) over loopback, with the GiST index the store made and a b-tree on `(use, floors)` for the attribute filter. Figures are **medians** of at least 15 runs and a second of them, after two warm-up runs.\n\n", r.cqlFeatures)
+	b.WriteString("| filter | csdi (median) | PostGIS (median) | ratio | matched (csdi / PostGIS) | body (csdi / PostGIS) |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, x := range r.cql {
+		fmt.Fprintf(b, "| %s | %s (%d runs) | %s (%d runs) | **%.1f×** | %d / %d | %d B / %d B |\n", x.name,
+			fmtDur(int64(x.ours)), x.oursRuns, fmtDur(int64(x.theirs)), x.pgRuns, x.ratio(), x.oursCount, x.pgCount, x.oursBytes, x.pgBytes)
+	}
+	b.WriteString("\n")
+}
+
+func (r *report) markdownDownloads(b *strings.Builder) {
+	if len(r.downloads) == 0 {
+		return
+	}
+	b.WriteString("## Full-layer downloads\n\n")
+	b.WriteString("The whole big buildings layer downloaded in one request (`f=csv`: streamed; `f=gpkg`: written to a temporary GeoPackage, then sent), from the whole server on a loopback port, in a fresh process that first loads the layer and then downloads it, so the memory figures are the download's. *Peak RSS growth* is `/proc/self/status` VmHWM at the end of the download minus VmRSS before it, after VmHWM was reset to VmRSS by writing 5 to `/proc/self/clear_refs`; *peak heap growth* is the largest Go heap (runtime/metrics `/memory/classes/heap/objects:bytes`, sampled every 2 ms) during the download minus the heap after a GC before it — with the large live cache, GOGC lets garbage accumulate before a collection, so this is an upper bound on what the download holds at once; *allocated* is every byte the request allocated. PostGIS's `COPY … TO STDOUT (FORMAT csv)` of the same rows with WKT in CRS84 is given for scale.\n\n")
+	b.WriteString("| download | features | size | time | features/s | peak RSS growth | peak heap growth | allocated |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, d := range r.downloads {
+		rss := fmt.Sprintf("%.0f MiB", float64(d.PeakRSS-d.RSSBefore)/(1<<20))
+		if !d.HWMReset {
+			rss = fmt.Sprintf("n/a (VmHWM could not be reset; process peak %.0f MiB)", float64(d.PeakRSS)/(1<<20))
+		}
+		fmt.Fprintf(b, "| csdi `f=%s` | %d | %.0f MiB | %.2f s | %.0f | %s | %.0f MiB | %.0f MiB |\n", d.Format, d.Features,
+			float64(d.Bytes)/(1<<20), d.Seconds, float64(d.Features)/d.Seconds, rss, float64(int64(d.PeakHeap)-int64(d.HeapBefore))/(1<<20), float64(d.Allocated)/(1<<20))
+	}
+	if r.copySeconds > 0 && len(r.downloads) > 0 {
+		n := r.downloads[0].Features
+		fmt.Fprintf(b, "| PostGIS `COPY` CSV | %d | %.0f MiB | %.2f s | %.0f | | | |\n", n, float64(r.copyBytes)/(1<<20), r.copySeconds, float64(n)/r.copySeconds)
+	}
+	b.WriteString("\n")
 }
 
 func fmtDur(ns int64) string {
