@@ -3,18 +3,23 @@ package features
 import (
 	"net/http"
 
+	"github.com/csdi-hk/csdi/features/cql2"
 	"github.com/csdi-hk/csdi/internal/httpx"
 )
 
-// conformanceClasses are the OGC API Features Part 1 classes implemented.
-// Later parts add theirs as they land, never before.
-var conformanceClasses = []string{
+// conformanceClasses are the classes implemented: OGC API Features Parts
+// 1–3 and the CQL2 classes the cql2 package's tests prove.
+var conformanceClasses = append([]string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
-}
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+}, cql2.ConformanceClasses...)
 
 type conformanceDoc struct {
 	ConformsTo []string     `json:"conformsTo"`

@@ -2,6 +2,7 @@ package features
 
 import (
 	"encoding/json"
+	"github.com/csdi-hk/csdi/features/cql2"
 	"net/http"
 	"slices"
 	"strings"
@@ -141,7 +142,12 @@ func TestConformanceDeclaresWhatIsBuilt(t *testing.T) {
 		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 		"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
 	}
+	want = append(want, cql2.ConformanceClasses...)
 	if !slices.Equal(got, want) {
 		t.Errorf("conformsTo %v\nwant %v", got, want)
 	}

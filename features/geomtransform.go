@@ -52,11 +52,6 @@ func transformGeometry(g orb.Geometry, t crs.Transform) orb.Geometry {
 			out[i] = transformGeometry(m, t)
 		}
 		return out
-	case orb.Bound:
-		// A BBOX literal: its corners, kept a rectangle in world space.
-		x0, y0 := t(g.Min[0], g.Min[1])
-		x1, y1 := t(g.Max[0], g.Max[1])
-		return orb.Bound{Min: orb.Point{min(x0, x1), min(y0, y1)}, Max: orb.Point{max(x0, x1), max(y0, y1)}}
 	}
 	return g
 }

@@ -168,7 +168,6 @@ func (h *Handler) renderItem(w http.ResponseWriter, r *http.Request, s *cache.Sn
 	return writePage(w, "item.html", pd)
 }
 
-
 // cells are a feature's attribute values as text, one per field.
 func cells(l *layer.Layer, f *cache.Feature) []string {
 	out := make([]string, len(l.Fields))

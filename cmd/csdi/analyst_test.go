@@ -655,8 +655,10 @@ func (a *analyst) cql2Cases(t *testing.T) []cql2Case {
 		{"t_after", "clinics", "T_AFTER(opened, DATE('" + d1 + "'))",
 			`{"op":"t_after","args":[{"property":"opened"},{"date":"` + d1 + `"}]}`, "", "opened > '" + d1 + "'"},
 		{"t_before", "clinics", "T_BEFORE(opened, DATE('" + d1 + "'))", "", "", "opened < '" + d1 + "'"},
-		{"t_during", "clinics", "T_DURING(opened, INTERVAL('" + d1 + "', '" + d2 + "'))",
-			`{"op":"t_during","args":[{"property":"opened"},{"interval":["` + d1 + `","` + d2 + `"]}]}`, "",
+		// T_DURING relates intervals; an instant property enters as a
+		// degenerate interval.
+		{"t_during", "clinics", "T_DURING(INTERVAL(opened, opened), INTERVAL('" + d1 + "', '" + d2 + "'))",
+			`{"op":"t_during","args":[{"interval":[{"property":"opened"},{"property":"opened"}]},{"interval":["` + d1 + `","` + d2 + `"]}]}`, "",
 			"opened > '" + d1 + "' AND opened < '" + d2 + "'"},
 		{"t_intersects open interval", "clinics", "T_INTERSECTS(opened, INTERVAL('" + d2 + "', '..'))", "", "", "opened >= '" + d2 + "'"},
 		{"date comparison", "clinics", "opened >= DATE('" + d1 + "') AND clinic_type = 'general'", "", "",

@@ -105,7 +105,7 @@ func (l *lexer) next() (token, error) {
 }
 
 // quoted scans a '...' character literal or a "..." identifier; the quote
-// character is escaped by doubling it ('O''Brien'). Backslashes are kept
+// character is escaped by doubling it ('O”Brien'). Backslashes are kept
 // as they are: they only mean something inside LIKE patterns.
 func (l *lexer) quoted(q byte, kind tokKind) (token, error) {
 	start := l.pos
@@ -252,8 +252,8 @@ func isSpecialCall(name string) bool {
 }
 
 func quoteFound(s string) string {
-	if len(s) > 40 {
-		s = s[:37] + "..."
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:37]) + "..."
 	}
 	return "'" + s + "'"
 }

@@ -1,0 +1,5 @@
+package cql2
+
+import "errors"
+
+func errorsAs(err error, target any) bool { return err != nil && errors.As(err, target) }
