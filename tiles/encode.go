@@ -12,32 +12,53 @@ import (
 // maxExtent keeps tile coordinates, buffer included, well inside int32.
 const maxExtent = 1 << 24
 
-// Encode returns tile z/x/y of the given layers as an uncompressed Mapbox
-// Vector Tile, one MVT layer per snapshot (named by its layer id, in the
-// order given). A layer is skipped when z is outside its MinZoom..MaxZoom or
-// none of its features reach the tile; when every layer is skipped the
-// result is empty (zero bytes, no error). A layer given twice is encoded
-// once: layer names must be unique within a tile. Several layers are encoded
-// concurrently; any failure, such as ctx ending, fails the whole tile.
+// Encode returns tile z/x/y of WebMercatorQuad of the given layers as an
+// uncompressed Mapbox Vector Tile, one MVT layer per snapshot (named by its
+// layer id, in the order given). A layer is skipped when z is outside its
+// MinZoom..MaxZoom or none of its features reach the tile; when every layer
+// is skipped the result is empty (zero bytes, no error). A layer given twice
+// is encoded once: layer names must be unique within a tile. Several layers
+// are encoded concurrently; any failure, such as ctx ending, fails the whole
+// tile. The rendering rules (rules.go) keep the tile within
+// opts.MaxTileBytes where they can.
 func Encode(ctx context.Context, z, x, y int, layers []*cache.Snapshot, opts Options) ([]byte, error) {
-	return encode(ctx, Tile{Z: z, X: x, Y: y}, layers, opts, true)
+	return EncodeTile(ctx, WebMercatorQuad, Tile{Z: z, X: x, Y: y}, layers, opts)
 }
 
-func encode(ctx context.Context, t Tile, layers []*cache.Snapshot, opts Options, concurrent bool) ([]byte, error) {
-	if !t.Valid() {
-		return nil, &OutsideMatrixError{Tile: t}
+// EncodeTile is Encode for tile t (level, column, row) of matrix set s.
+func EncodeTile(ctx context.Context, s *TileMatrixSet, t Tile, layers []*cache.Snapshot, opts Options) ([]byte, error) {
+	res, err := encode(ctx, s, t, layers, opts, true)
+	return res.data, err
+}
+
+// encoded is a tile and how it was made.
+type encoded struct {
+	data []byte
+	// overBudget is set when the tile exceeds the budget even at the
+	// strictest rules.
+	overBudget bool
+	// levels is each encoded layer's rule level, in layer order.
+	levels []int
+}
+
+func encode(ctx context.Context, s *TileMatrixSet, t Tile, layers []*cache.Snapshot, opts Options, concurrent bool) (encoded, error) {
+	if !s.Valid(t) {
+		return encoded{}, &OutsideMatrixError{Tile: t, Set: s}
 	}
 	opts = opts.withDefaults()
 	if opts.Extent > maxExtent || opts.Buffer > int(opts.Extent) {
-		return nil, fmt.Errorf("tiles: extent %d must be at most %d and buffer %d at most the extent", opts.Extent, maxExtent, opts.Buffer)
+		return encoded{}, fmt.Errorf("tiles: extent %d must be at most %d and buffer %d at most the extent", opts.Extent, maxExtent, opts.Buffer)
 	}
+	zoom := s.mercatorZoomOf(t.Z)
 	active := make([]*cache.Snapshot, 0, len(layers))
-	for _, s := range layers {
-		if l := s.Layer(); t.Z >= l.MinZoom && t.Z <= l.MaxZoom && !hasLayer(active, l.ID) {
-			active = append(active, s)
+	for _, snap := range layers {
+		if l := snap.Layer(); zoom >= l.MinZoom && zoom <= l.MaxZoom && !hasLayer(active, l.ID) {
+			active = append(active, snap)
 		}
 	}
+	fr := newFrame(s, t, opts)
 	writers := make([]*layerWriter, len(active))
+	levels := make([]int, len(active))
 	for i := range writers {
 		writers[i] = layerWriters.Get().(*layerWriter)
 	}
@@ -46,19 +67,71 @@ func encode(ctx context.Context, t Tile, layers []*cache.Snapshot, opts Options,
 			layerWriters.Put(w)
 		}
 	}()
+	minSide := make([]float64, len(active)) // set by the budget
+	write := func(ctx context.Context, i int) error {
+		r := rulesFor(levels[i], zoom, active[i].Layer().MaxZoom, opts).withMinSide(minSide[i])
+		return writers[i].writeLayer(ctx, active[i], fr, opts, r, levels[i])
+	}
 
 	if concurrent && len(active) > 1 {
 		g, gctx := errgroup.WithContext(ctx)
-		for i, s := range active {
-			g.Go(func() error { return writers[i].write(gctx, s, t, opts) })
+		for i := range active {
+			g.Go(func() error { return write(gctx, i) })
 		}
 		if err := g.Wait(); err != nil {
-			return nil, err
+			return encoded{}, err
 		}
 	} else {
-		for i, s := range active {
-			if err := writers[i].write(ctx, s, t, opts); err != nil {
-				return nil, err
+		for i := range active {
+			if err := write(ctx, i); err != nil {
+				return encoded{}, err
+			}
+		}
+	}
+
+	// The budget: make the largest layer that can still shrink one level
+	// stricter, until the tile fits or none can. A level that does not
+	// shrink its layer (see writeLayer's fallback) is undone and ends that
+	// layer's escalation, so the result is the smallest the rules reach.
+	res := encoded{levels: levels}
+	done := make([]bool, len(writers))
+	layerBytes := func(i int) int {
+		if writers[i].numFeatures == 0 {
+			return 0
+		}
+		return fieldSize(writers[i].layerSize())
+	}
+	for opts.MaxTileBytes > 0 {
+		size, largest := 0, -1
+		for i := range writers {
+			n := layerBytes(i)
+			size += n
+			if n > 0 && !done[i] && levels[i] < maxLevel && (largest < 0 || n > layerBytes(largest)) {
+				largest = i
+			}
+		}
+		if size <= opts.MaxTileBytes {
+			break
+		}
+		if largest < 0 {
+			res.overBudget = true
+			break
+		}
+		before, prevLevel, prevSide := layerBytes(largest), levels[largest], minSide[largest]
+		levels[largest]++
+		if len(writers[largest].sizes) > 0 {
+			// Aim 5% under, so that one re-encoding is usually enough.
+			target := before - (size - opts.MaxTileBytes) - opts.MaxTileBytes/20
+			minSide[largest] = max(minSide[largest], writers[largest].sideFor(target))
+		}
+		if err := write(ctx, largest); err != nil {
+			return encoded{}, err
+		}
+		if layerBytes(largest) >= before {
+			levels[largest], minSide[largest] = prevLevel, prevSide
+			done[largest] = true
+			if err := write(ctx, largest); err != nil {
+				return encoded{}, err
 			}
 		}
 	}
@@ -66,12 +139,11 @@ func encode(ctx context.Context, t Tile, layers []*cache.Snapshot, opts Options,
 	size := 0
 	for _, w := range writers {
 		if w.numFeatures > 0 {
-			n := w.layerSize()
-			size += fieldSize(n)
+			size += fieldSize(w.layerSize())
 		}
 	}
 	if size == 0 {
-		return nil, nil
+		return res, nil
 	}
 	out := make([]byte, 0, size)
 	for _, w := range writers {
@@ -79,7 +151,8 @@ func encode(ctx context.Context, t Tile, layers []*cache.Snapshot, opts Options,
 			out = w.appendTo(out)
 		}
 	}
-	return out, nil
+	res.data = out
+	return res, nil
 }
 
 func hasLayer(snaps []*cache.Snapshot, id string) bool {

@@ -341,14 +341,15 @@ func TestEncodeConcurrentMatchesSequential(t *testing.T) {
 		}
 		snaps = append(snaps, build(t, newLayer(fmt.Sprint("layer", i)), recs...))
 	}
-	seq, err := encode(context.Background(), testTile, snaps, Options{}, false)
+	seqRes, err := encode(context.Background(), WebMercatorQuad, testTile, snaps, Options{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conc, err := encode(context.Background(), testTile, snaps, Options{}, true)
+	concRes, err := encode(context.Background(), WebMercatorQuad, testTile, snaps, Options{}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
+	seq, conc := seqRes.data, concRes.data
 	if !bytes.Equal(seq, conc) {
 		t.Error("concurrent and sequential encodings differ")
 	}

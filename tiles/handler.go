@@ -1,12 +1,14 @@
 package tiles
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/httpx"
@@ -20,7 +22,8 @@ type Catalog interface {
 	Layers() []*layer.Layer
 }
 
-// Handler serves vector tiles and TileJSON from a Catalog.
+// Handler serves vector tiles, TileJSON and the OGC API Tiles documents
+// from a Catalog.
 type Handler struct {
 	catalog Catalog
 	opts    Options
@@ -28,6 +31,9 @@ type Handler struct {
 	// versions restart at 1 with every process, so alone they could make a
 	// client's old ETag match new data after a restart.
 	epoch string
+	// overBudget holds the layer lists already logged as over the tile
+	// budget, so that each is logged once.
+	overBudget sync.Map
 }
 
 // maxLayersPerTile bounds the comma-separated list of an XYZ tile URL.
@@ -41,26 +47,44 @@ func NewHandler(c Catalog, opts Options) *Handler {
 	return &Handler{catalog: c, opts: opts.withDefaults(), epoch: hex.EncodeToString(seed[:])}
 }
 
-// Register adds the tile routes to mux:
+// Register adds the tile routes to mux. OGC API Tiles (tile matrix, row,
+// column order):
 //
-//	GET /collections/{collectionId}/tiles/WebMercatorQuad/tilejson.json TileJSON of one layer
-//	GET /collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}   its tile (OGC API Tiles order)
-//	GET /tiles/{layers}/tilejson.json                                   TileJSON of layers "a,b,c"
-//	GET /tiles/{layers}/{z}/{x}/{y}.mvt                                 their tile (".pbf" or no suffix too)
+//	GET /tileMatrixSets                                          the matrix sets
+//	GET /tileMatrixSets/{tileMatrixSetId}                        one, OGC TMS 2.0 JSON
+//	GET /collections/{collectionId}/tiles                        a collection's tilesets
+//	GET /collections/{collectionId}/tiles/{tileMatrixSetId}      one tileset's metadata
+//	GET /collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}
+//	GET /tiles                                                   the dataset's tilesets
+//	GET /tiles/{tileMatrixSetId}[?collections=a,b]               one dataset tileset's metadata
+//	GET /tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}[?collections=a,b]
 //
-// /collections/{collectionId}/tiles/WebMercatorQuad itself is left free:
-// OGC API Tiles puts the tileset metadata document there, which is not
-// TileJSON. A tile with nothing in it is answered 204 No Content.
+// XYZ and TileJSON (WebMercatorQuad only; column before row):
+//
+//	GET /collections/{collectionId}/tiles/WebMercatorQuad/tilejson.json
+//	GET /tiles/WebMercatorQuad/tilejson.json[?collections=a,b]
+//	GET /tiles/{layers}/tilejson.json                            layers "a,b,c"
+//	GET /tiles/{layers}/{z}/{x}/{y}.mvt                          ".pbf" or no suffix too
+//
+// The dataset tile /tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}
+// and the XYZ tile /tiles/{layers}/{z}/{x}/{y} share one route shape; the
+// first segment decides: a matrix set id (WebMercatorQuad, HK1980Grid) makes
+// it the OGC dataset tile (row before column), anything else is a layer
+// list. A layer named like a matrix set is therefore reachable by XYZ only
+// through a list naming it with another layer, or through its collection's
+// tiles. A tile with nothing in it is answered 204 No Content.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.Handle("GET "+collectionTiles+"/tilejson.json", httpx.HandlerFunc(h.collectionTileJSON))
-	mux.Handle("GET "+collectionTiles+"/{z}/{y}/{x}", httpx.HandlerFunc(h.collectionTile))
+	mux.Handle("GET /tileMatrixSets", httpx.HandlerFunc(h.tileMatrixSets))
+	mux.Handle("GET /tileMatrixSets/{tileMatrixSetId}", httpx.HandlerFunc(h.tileMatrixSet))
+	mux.Handle("GET /collections/{collectionId}/tiles", httpx.HandlerFunc(h.collectionTilesets))
+	mux.Handle("GET /collections/{collectionId}/tiles/{tileMatrixSetId}", httpx.HandlerFunc(h.collectionTileset))
+	mux.Handle("GET /collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json", httpx.HandlerFunc(h.collectionTileJSON))
+	mux.Handle("GET /collections/{collectionId}/tiles/{tileMatrixSetId}/{z}/{y}/{x}", httpx.HandlerFunc(h.collectionTile))
+	mux.Handle("GET /tiles", httpx.HandlerFunc(h.datasetTilesets))
+	mux.Handle("GET /tiles/{tileMatrixSetId}", httpx.HandlerFunc(h.datasetTileset))
 	mux.Handle("GET /tiles/{layers}/tilejson.json", httpx.HandlerFunc(h.layersTileJSON))
 	mux.Handle("GET /tiles/{layers}/{z}/{x}/{y}", httpx.HandlerFunc(h.layersTile))
 }
-
-// collectionTiles is the pattern of one collection's WebMercatorQuad
-// tileset; its tiles and TileJSON are below it.
-const collectionTiles = "/collections/{collectionId}/tiles/WebMercatorQuad"
 
 // TileJSONPath is the path, below the server's base URL, of the TileJSON
 // document of collection id, for links from other endpoints.
@@ -68,8 +92,41 @@ func TileJSONPath(id string) string {
 	return "/collections/" + url.PathEscape(id) + "/tiles/WebMercatorQuad/tilejson.json"
 }
 
+// LandingLinks are the links the landing page gives to the tiling schemes
+// and the dataset's vector tilesets, below base.
+func LandingLinks(base string) []httpx.Link {
+	return []httpx.Link{
+		{Href: base + "/tileMatrixSets", Rel: relTilingSchemes, Type: "application/json", Title: "the tile matrix sets (tiling schemes) of the tiles"},
+		{Href: base + "/tiles", Rel: relTilesetsVector, Type: "application/json", Title: "vector tilesets of the whole dataset"},
+	}
+}
+
+// CollectionLinks are the links a collection's document gives to its
+// vector tilesets and its TileJSON, below base.
+func CollectionLinks(base, id string) []httpx.Link {
+	return []httpx.Link{
+		{Href: base + "/collections/" + url.PathEscape(id) + "/tiles", Rel: relTilesetsVector, Type: "application/json", Title: "vector tilesets of this collection"},
+		{Href: base + TileJSONPath(id), Rel: "describedby", Type: "application/vnd.mapbox.tile+json", Title: "vector tiles of this collection (TileJSON)"},
+	}
+}
+
+// matrixSet resolves a matrix set id from a path: 404 if unknown.
+func matrixSet(id string) (*TileMatrixSet, error) {
+	if s := tileMatrixSet(id); s != nil {
+		return s, nil
+	}
+	return nil, httpx.NotFound("there is no tile matrix set %q; /tileMatrixSets lists them", truncate(id))
+}
+
 func (h *Handler) collectionTile(w http.ResponseWriter, r *http.Request) error {
-	t, err := tileFromPath(r.PathValue("z"), r.PathValue("x"), r.PathValue("y"))
+	if err := checkFormat(r, "mvt"); err != nil {
+		return err
+	}
+	s, err := matrixSet(r.PathValue("tileMatrixSetId"))
+	if err != nil {
+		return err
+	}
+	t, err := tileFromPath(s, r.PathValue("z"), r.PathValue("x"), r.PathValue("y"))
 	if err != nil {
 		return err
 	}
@@ -77,11 +134,14 @@ func (h *Handler) collectionTile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.serveTile(w, r, []*cache.Snapshot{snap}, t)
+	return h.serveTile(w, r, s, []*cache.Snapshot{snap}, t, true)
 }
 
 func (h *Handler) layersTile(w http.ResponseWriter, r *http.Request) error {
-	t, err := tileFromPath(r.PathValue("z"), r.PathValue("x"), trimTileSuffix(r.PathValue("y")))
+	if s := tileMatrixSet(r.PathValue("layers")); s != nil {
+		return h.datasetTile(w, r, s)
+	}
+	t, err := tileFromPath(WebMercatorQuad, r.PathValue("z"), r.PathValue("x"), trimTileSuffix(r.PathValue("y")))
 	if err != nil {
 		return err
 	}
@@ -89,14 +149,31 @@ func (h *Handler) layersTile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.serveTile(w, r, snaps, t)
+	return h.serveTile(w, r, WebMercatorQuad, snaps, t, false)
 }
 
-// tileFromPath parses tile coordinates into a client error: 400 for text
-// that is not a canonical non-negative integer, 404 for a tile outside the
-// matrix set.
-func tileFromPath(z, x, y string) (Tile, error) {
-	t, err := ParseTile(z, x, y)
+// datasetTile serves /tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}:
+// the segments the XYZ route names z, x and y are level, row and column.
+func (h *Handler) datasetTile(w http.ResponseWriter, r *http.Request, s *TileMatrixSet) error {
+	if err := checkFormat(r, "mvt"); err != nil {
+		return err
+	}
+	t, err := tileFromPath(s, r.PathValue("z"), trimTileSuffix(r.PathValue("y")), r.PathValue("x"))
+	if err != nil {
+		return err
+	}
+	snaps, err := h.selected(r)
+	if err != nil {
+		return err
+	}
+	return h.serveTile(w, r, s, snaps, t, true)
+}
+
+// tileFromPath parses tile coordinates (level, column, row) of set s into a
+// client error: 400 for text that is not a canonical non-negative integer,
+// 404 for a tile outside the matrix set.
+func tileFromPath(s *TileMatrixSet, z, x, y string) (Tile, error) {
+	t, err := parseTile(s, z, x, y)
 	var malformed *MalformedError
 	switch {
 	case err == nil:
@@ -108,11 +185,19 @@ func tileFromPath(z, x, y string) (Tile, error) {
 	}
 }
 
+// checkFormat accepts a missing f parameter or f=want.
+func checkFormat(r *http.Request, want string) error {
+	if f := r.URL.Query().Get("f"); f != "" && f != want {
+		return httpx.BadRequest("format f=%q is not served here; use f=%s or leave f out", truncate(f), want)
+	}
+	return nil
+}
+
 // snapshot finds the snapshot of layer id that request r may read. It is
 // the one place in this package where a layer id becomes a *cache.Snapshot,
 // so it is where a per-caller view (masked or full) will be chosen: every
-// tile and TileJSON endpoint then serves the same view to the same caller.
-// For now every caller reads the published snapshot.
+// tile, tileset and TileJSON endpoint then serves the same view to the same
+// caller. For now every caller reads the published snapshot.
 func (h *Handler) snapshot(r *http.Request, id string) (*cache.Snapshot, error) {
 	s, ok := h.catalog.Snapshot(id)
 	if !ok {
@@ -145,4 +230,62 @@ func (h *Handler) snapshots(r *http.Request, list string) ([]*cache.Snapshot, er
 		snaps = append(snaps, s)
 	}
 	return snaps, nil
+}
+
+// selected resolves the collections parameter of a dataset request: the
+// listed layers, or every layer of the catalogue (in its order) when it is
+// absent.
+func (h *Handler) selected(r *http.Request) ([]*cache.Snapshot, error) {
+	if q := r.URL.Query(); q.Has("collections") {
+		return h.snapshots(r, q.Get("collections"))
+	}
+	var snaps []*cache.Snapshot
+	for _, l := range h.catalog.Layers() {
+		if _, ok := h.catalog.Snapshot(l.ID); !ok {
+			continue // not loaded yet
+		}
+		s, err := h.snapshot(r, l.ID)
+		if err != nil {
+			return nil, err
+		}
+		snaps = append(snaps, s)
+	}
+	return snaps, nil
+}
+
+// render encodes tile t of set s with the snapshots' layers: the one place
+// a tile's bytes are made, so a tile cache wraps this call (its key: the
+// set, the tile and each snapshot's layer id and version, as in etag).
+func (h *Handler) render(ctx context.Context, s *TileMatrixSet, t Tile, snaps []*cache.Snapshot) ([]byte, error) {
+	res, err := encode(ctx, s, t, snaps, h.opts, true)
+	if err != nil {
+		return nil, err
+	}
+	if res.overBudget {
+		h.warnOverBudget(s, t, snaps, len(res.data))
+	}
+	return res.data, nil
+}
+
+// maxBudgetWarnings bounds the layer lists remembered as logged.
+const maxBudgetWarnings = 1024
+
+// warnOverBudget logs, once per matrix set and layer list, a tile that
+// exceeds the budget at the strictest rules.
+func (h *Handler) warnOverBudget(s *TileMatrixSet, t Tile, snaps []*cache.Snapshot, size int) {
+	ids := make([]string, len(snaps))
+	for i, snap := range snaps {
+		ids[i] = snap.Layer().ID
+	}
+	key := s.ID + "/" + strings.Join(ids, ",")
+	if _, loaded := h.overBudget.LoadOrStore(key, true); loaded {
+		return
+	}
+	n := 0
+	h.overBudget.Range(func(any, any) bool { n++; return n <= maxBudgetWarnings })
+	if n > maxBudgetWarnings {
+		return
+	}
+	httpx.Logger.Warn("tile over budget at the strictest rendering rules; serving the smallest encoding",
+		"tileMatrixSet", s.ID, "tile", t.String(), "layers", strings.Join(ids, ","), "bytes", size, "budget", h.opts.MaxTileBytes)
 }

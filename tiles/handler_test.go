@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -29,6 +30,7 @@ func (c catalog) Layers() []*layer.Layer {
 	for _, s := range c {
 		ls = append(ls, s.Layer())
 	}
+	slices.SortFunc(ls, func(a, b *layer.Layer) int { return strings.Compare(a.ID, b.ID) })
 	return ls
 }
 
@@ -200,9 +202,9 @@ func TestHandlerErrors(t *testing.T) {
 		t.Errorf("detail %q, %v", p.Detail, err)
 	}
 
-	// the OGC tileset metadata path is not TileJSON (nor anything, yet)
-	if w := get(mux, "/collections/buildings/tiles/WebMercatorQuad"); w.Code != http.StatusNotFound {
-		t.Errorf("/collections/buildings/tiles/WebMercatorQuad: status %d, want 404", w.Code)
+	// the OGC tileset metadata path is the tileset metadata, not TileJSON
+	if w := get(mux, "/collections/buildings/tiles/WebMercatorQuad"); w.Code != http.StatusOK || strings.Contains(w.Body.String(), `"tilejson"`) {
+		t.Errorf("/collections/buildings/tiles/WebMercatorQuad: status %d, want 200 with tileset metadata", w.Code)
 	}
 	r := httptest.NewRequest(http.MethodPost, "/tiles/buildings/1/0/0.mvt", nil)
 	w = httptest.NewRecorder()

@@ -28,6 +28,17 @@ type layerWriter struct {
 	tagged   bool
 	batch    []*cache.Feature // found, waiting to be warmed and encoded
 	sink     uint64           // what warm read
+	rules    rules
+	cells    map[uint64]thinned // point thinning: each cell's survivor
+	cellKeys []uint64
+	small    int // features left out as too small
+	// the largest of them: twice the area of a polygon, the length of a line
+	smallArea2  int64
+	smallLength float64
+	// sizes records each line and polygon feature written, for estimating
+	// what a larger minimum size would save (see estimateLevel)
+	sizes []emitted
+	sides []sized
 
 	name        string
 	extent      uint32
@@ -35,21 +46,69 @@ type layerWriter struct {
 	numFeatures int
 }
 
-var layerWriters = sync.Pool{New: func() any { return &layerWriter{attrs: newAttributes()} }}
+var layerWriters = sync.Pool{New: func() any {
+	return &layerWriter{attrs: newAttributes(), cells: make(map[uint64]thinned)}
+}}
 
-// write encodes snap's features for tile t. The result stays in the writer
-// until appendTo.
-func (w *layerWriter) write(ctx context.Context, snap *cache.Snapshot, t Tile, opts Options) error {
+// frame is what every layer of one tile shares: where the tile is and how
+// world coordinates become its pixels.
+type frame struct {
+	tile   Tile
+	proj   projection
+	search orb.Bound // the buffered tile in world coordinates
+}
+
+// newFrame is the frame of tile t of set s.
+func newFrame(s *TileMatrixSet, t Tile, opts Options) *frame {
+	return &frame{
+		tile:   t,
+		proj:   newTileProjection(s, t, opts.Extent),
+		search: s.WorldBound(t, opts.Extent, opts.pixelBuffer()),
+	}
+}
+
+// writeLayer encodes snap's features for the frame under r, at rule level
+// level. When the size rules leave out every feature that reached the tile,
+// it encodes the layer again with the minimum sizes lowered to keep the
+// largest of them: a layer visible at a zoom never vanishes only because
+// its features are small, and what it shows is its most visible part. At
+// level 0 that is every feature of at least a quarter of the largest area
+// (half the largest length); at a stricter level, squeezed by the budget,
+// only the largest, so that a stricter level never keeps more.
+func (w *layerWriter) writeLayer(ctx context.Context, snap *cache.Snapshot, f *frame, opts Options, r rules, level int) error {
+	if err := w.write(ctx, snap, f, opts, r); err != nil {
+		return err
+	}
+	if w.numFeatures == 0 && w.small > 0 {
+		area2, length := w.smallArea2, w.smallLength
+		if level == 0 {
+			area2, length = area2/4, length/2
+		}
+		r.minArea2 = min(r.minArea2, max(area2, 1))
+		r.minLength = min(r.minLength, length)
+		return w.write(ctx, snap, f, opts, r)
+	}
+	return nil
+}
+
+// write encodes snap's features for the frame under rules r. The result
+// stays in the writer until appendTo.
+func (w *layerWriter) write(ctx context.Context, snap *cache.Snapshot, fr *frame, opts Options, r rules) error {
 	l := snap.Layer()
+	t := fr.tile
 	w.name, w.extent = l.ID, opts.Extent
-	w.proj = newProjection(t, opts.Extent)
+	w.proj = fr.proj
 	buf, ext := float64(opts.pixelBuffer()), float64(opts.Extent)
 	w.clip.box = orb.Bound{Min: orb.Point{-buf, -buf}, Max: orb.Point{ext + buf, ext + buf}}
-	w.simplify.tolerance2 = max(opts.Simplify, 0) * max(opts.Simplify, 0)
+	w.rules = r
+	w.simplify.tolerance2 = r.tolerance * r.tolerance
 	w.attrs.reset(l.Fields)
-	w.features, w.numFeatures = w.features[:0], 0
+	w.features, w.numFeatures, w.small = w.features[:0], 0, 0
+	w.smallArea2, w.smallLength = 0, 0
+	w.sizes = w.sizes[:0]
+	clear(w.cells)
+	thinning := r.thinCell > 0
 
-	search := orb.Bound{Min: w.proj.world(w.clip.box.Min), Max: w.proj.world(w.clip.box.Max)}
 	var err error
 	w.batch = w.batch[:0]
 	flush := func() bool {
@@ -63,13 +122,20 @@ func (w *layerWriter) write(ctx context.Context, snap *cache.Snapshot, t Tile, o
 		w.batch = w.batch[:0]
 		return true
 	}
-	snap.Search(search, func(f *cache.Feature) bool {
+	snap.Search(fr.search, func(f *cache.Feature) bool {
+		if thinning {
+			if p, ok := f.Geom.(orb.Point); ok {
+				w.thin(f, p)
+				return true
+			}
+		}
 		w.batch = append(w.batch, f)
 		return len(w.batch) < warmBatch || flush()
 	})
-	if err == nil {
-		flush()
+	if err == nil && flush() {
+		err = w.flushThinned(ctx)
 	}
+	clear(w.cells)
 	clear(w.batch[:cap(w.batch)]) // a pooled writer must not keep old snapshots alive
 	w.batch = w.batch[:0]
 	if err != nil {
@@ -112,10 +178,19 @@ func (w *layerWriter) feature(f *cache.Feature) {
 		}
 		w.simplify.shape(lines)
 		quantiseLines(lines, &w.quant)
+		var longest float64
+		if len(w.quant.paths) > 0 {
+			if longest = filterLines(&w.quant, w.rules.minLength); len(w.quant.paths) == 0 {
+				w.small++
+				w.smallLength = max(w.smallLength, longest)
+			}
+		}
 		if len(w.quant.paths) > 0 {
 			w.cmds.reset()
 			w.cmds.shape(&w.quant)
+			n := len(w.features)
 			w.emit(f, id, geomLineString)
+			w.sizes = append(w.sizes, emitted{length: longest, bytes: len(w.features) - n})
 		}
 	}
 	if polys := &w.shapes.polygons; !polys.empty() {
@@ -125,10 +200,19 @@ func (w *layerWriter) feature(f *cache.Feature) {
 		}
 		w.simplify.shape(polys)
 		quantisePolygons(polys, &w.quant)
+		var largest int64
+		if len(w.quant.paths) > 0 {
+			if largest = filterPolygons(&w.quant, w.rules.minArea2); len(w.quant.paths) == 0 {
+				w.small++
+				w.smallArea2 = max(w.smallArea2, largest)
+			}
+		}
 		if len(w.quant.paths) > 0 {
 			w.cmds.reset()
 			w.cmds.shape(&w.quant)
+			n := len(w.features)
 			w.emit(f, id, geomPolygon)
+			w.sizes = append(w.sizes, emitted{area2: largest, length: -1, bytes: len(w.features) - n})
 		}
 	}
 }

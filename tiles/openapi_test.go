@@ -15,10 +15,17 @@ import (
 func TestOpenAPIPaths(t *testing.T) {
 	paths := OpenAPIPaths()
 	want := []string{
-		"/collections/{collectionId}/tiles/WebMercatorQuad/tilejson.json",
-		"/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}",
+		"/collections/{collectionId}/tiles",
+		"/collections/{collectionId}/tiles/{tileMatrixSetId}",
+		"/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json",
+		"/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+		"/tileMatrixSets",
+		"/tileMatrixSets/{tileMatrixSetId}",
+		"/tiles",
 		"/tiles/{layers}/tilejson.json",
 		"/tiles/{layers}/{z}/{x}/{y}.mvt",
+		"/tiles/{tileMatrixSetId}",
+		"/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
 	}
 	var got []string
 	for path := range paths {
@@ -30,14 +37,14 @@ func TestOpenAPIPaths(t *testing.T) {
 	}
 	mux := testServer(t)
 	fill := strings.NewReplacer(
-		"{collectionId}", "buildings", "{layers}", "buildings,roads",
+		"{collectionId}", "buildings", "{layers}", "buildings,roads", "{tileMatrixSetId}", "WebMercatorQuad",
 		"{tileMatrix}", fmt.Sprint(testTile.Z), "{tileRow}", fmt.Sprint(testTile.Y), "{tileCol}", fmt.Sprint(testTile.X),
 		"{z}", fmt.Sprint(testTile.Z), "{x}", fmt.Sprint(testTile.X), "{y}", fmt.Sprint(testTile.Y))
 	for path, item := range paths {
 		op := item.(map[string]any)["get"].(map[string]any)
 		for _, p := range op["parameters"].([]any) {
 			name := p.(map[string]any)["name"].(string)
-			if !strings.Contains(path, "{"+name+"}") {
+			if p.(map[string]any)["in"] == "path" && !strings.Contains(path, "{"+name+"}") {
 				t.Errorf("%s: parameter %s is not in the path", path, name)
 			}
 		}

@@ -11,6 +11,14 @@ type Options struct {
 	// Simplify is the Douglas-Peucker tolerance in tile units (default 0.5,
 	// below the rounding to integers); a negative value turns it off.
 	Simplify float64
+	// MaxTileBytes is the budget of an uncompressed tile (default
+	// DefaultMaxTileBytes; negative means none). A tile over it is encoded
+	// again with stricter rendering rules (see rules.go), never truncated.
+	MaxTileBytes int
+	// CacheControl is the Cache-Control header of tiles whose layers set
+	// none of their own (layer.Layer.CacheControl); default
+	// DefaultCacheControl.
+	CacheControl string
 }
 
 // Defaults applied by withDefaults.
@@ -18,6 +26,12 @@ const (
 	DefaultExtent   = 4096
 	DefaultBuffer   = 64
 	DefaultSimplify = 0.5
+	// DefaultMaxTileBytes is 500 KB.
+	DefaultMaxTileBytes = 500_000
+	// DefaultCacheControl lets clients and shared caches keep a tile a
+	// minute and then revalidate it by ETag: layers change as departments
+	// edit them.
+	DefaultCacheControl = "public, max-age=60"
 )
 
 // withDefaults fills in the defaults. It must be idempotent: NewHandler
@@ -36,6 +50,15 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Simplify == 0 {
 		o.Simplify = DefaultSimplify
+	}
+	switch {
+	case o.MaxTileBytes == 0:
+		o.MaxTileBytes = DefaultMaxTileBytes
+	case o.MaxTileBytes < 0:
+		o.MaxTileBytes = -1
+	}
+	if o.CacheControl == "" {
+		o.CacheControl = DefaultCacheControl
 	}
 	return o
 }

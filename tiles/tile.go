@@ -36,9 +36,13 @@ func (t Tile) Bound() orb.Bound {
 	}
 }
 
-// OutsideMatrixError reports coordinates that name no tile of the matrix set.
+// OutsideMatrixError reports coordinates that name no tile of the matrix set
+// (or, for a set other than WebMercatorQuad, a tile outside the area it is
+// served for).
 type OutsideMatrixError struct {
 	Tile Tile
+	// Set is the matrix set; nil means WebMercatorQuad.
+	Set *TileMatrixSet
 	// Given is the "z/x/y" text as requested (each part truncated for
 	// echoing), set when the coordinates came from a URL. It differs from
 	// Tile when a coordinate was too large to parse, so the message names
@@ -51,7 +55,14 @@ func (e *OutsideMatrixError) Error() string {
 	if name == "" {
 		name = e.Tile.String()
 	}
-	return fmt.Sprintf("tile %s is outside WebMercatorQuad (zoom 0-%d, column and row below 2^zoom)", name, MaxZoom)
+	s := e.Set
+	if s == nil {
+		s = WebMercatorQuad
+	}
+	if s.isMercator() {
+		return fmt.Sprintf("tile %s is outside WebMercatorQuad (zoom 0-%d, column and row below 2^zoom)", name, MaxZoom)
+	}
+	return fmt.Sprintf("tile %s is outside %s (tile matrix 0-%d, tiles touching Hong Kong only)", name, s.ID, s.MaxMatrix())
 }
 
 // MalformedError reports a tile path segment that is not a non-negative
@@ -92,7 +103,10 @@ const maxCoordDigits = 9
 // Anything else ("+1", "-0", "01", " 1", "") is a *MalformedError; an
 // integer that names no tile (too large, zoom beyond MaxZoom) is an
 // *OutsideMatrixError that quotes the coordinates as given.
-func ParseTile(z, x, y string) (Tile, error) {
+func ParseTile(z, x, y string) (Tile, error) { return parseTile(WebMercatorQuad, z, x, y) }
+
+// parseTile is ParseTile for matrix set s.
+func parseTile(s *TileMatrixSet, z, x, y string) (Tile, error) {
 	var (
 		t      Tile
 		inside = true
@@ -114,9 +128,10 @@ func ParseTile(z, x, y string) (Tile, error) {
 		}
 		*seg.dst = n
 	}
-	if !inside || !t.Valid() {
+	if !inside || !s.Valid(t) {
 		return Tile{}, &OutsideMatrixError{
 			Tile:  t,
+			Set:   s,
 			Given: truncate(z) + "/" + truncate(x) + "/" + truncate(y),
 		}
 	}

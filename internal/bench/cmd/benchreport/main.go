@@ -19,6 +19,16 @@ func main() {
 	loadN := flag.Int("load", 500_000, "polygons for the initial-load measurement")
 	measureLoad := flag.String("measure-load", "", "internal: load this layer from CSDI_TEST_DATABASE_URL and print figures")
 	measureDownload := flag.String("measure-download", "", "internal: serve this layer from CSDI_TEST_DATABASE_URL, download it whole and print figures")
+	serveTiles := flag.Bool("serve-tiles", false, "internal: serve the demo layers from CSDI_TEST_DATABASE_URL on a loopback port until stdin closes")
+	serveStatic := flag.String("serve-static", "", "internal: serve the tile files of this `dir` on a loopback port until stdin closes")
+	only := flag.String("only", "", "run only this section: tileload (the map viewers' load run); the report has only it")
+	var tl tileLoadConfig
+	flag.IntVar(&tl.URLs, "tile-urls", 3000, "distinct tile URLs (z10–z16) in the load run")
+	flag.IntVar(&tl.Workers, "tile-workers", 32, "concurrent requests of the load run's cold and warm passes")
+	flag.DurationVar(&tl.Duration, "wrk-duration", 10*time.Second, "length of each wrk run")
+	flag.IntVar(&tl.Threads, "wrk-threads", 2, "wrk threads")
+	flag.IntVar(&tl.Conns, "wrk-conns", 32, "wrk connections")
+	flag.IntVar(&tl.Sample, "tile-sample", 8, "tiles per zoom of the load run's list timed beside ST_AsMVT")
 	flag.Parse()
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -33,8 +43,14 @@ func main() {
 		err = measureLoadChild(ctx, url, *measureLoad, log)
 	case *measureDownload != "":
 		err = measureDownloadChild(ctx, url, *measureDownload, log)
+	case *serveTiles:
+		err = serveTilesChild(ctx, url, log)
+	case *serveStatic != "":
+		err = serveStaticChild(*serveStatic)
+	case *only != "" && *only != "tileload":
+		err = fmt.Errorf("-only %q: the only section that runs alone is tileload", *only)
 	default:
-		err = run(ctx, url, *out, *buildings, *loadN, log)
+		err = run(ctx, url, *out, *buildings, *loadN, *only, tl, log)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
@@ -42,7 +58,7 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, url, out string, buildings, loadN int, log *slog.Logger) error {
+func run(ctx context.Context, url, out string, buildings, loadN int, only string, tl tileLoadConfig, log *slog.Logger) error {
 	start := time.Now()
 	r := &report{started: start}
 	if err := r.environment(ctx, url); err != nil {
@@ -54,7 +70,16 @@ func run(ctx context.Context, url, out string, buildings, loadN int, log *slog.L
 	}
 	defer env.close()
 	fmt.Fprintf(os.Stderr, "demo data in PostGIS and cache ready (%s)\n", time.Since(start).Round(time.Millisecond))
+	if only == "tileload" {
+		if err := benchTileLoad(ctx, env, url, tl, r); err != nil {
+			return err
+		}
+		return r.write(out, start)
+	}
 	if err := benchTiles(ctx, env, r); err != nil {
+		return err
+	}
+	if err := benchTileLoad(ctx, env, url, tl, r); err != nil {
 		return err
 	}
 	if err := benchItems(ctx, env, r); err != nil {
@@ -70,6 +95,10 @@ func run(ctx context.Context, url, out string, buildings, loadN int, log *slog.L
 	if err := benchCQL(ctx, url, r, log); err != nil {
 		return err
 	}
+	return r.write(out, start)
+}
+
+func (r *report) write(out string, start time.Time) error {
 	r.elapsed = time.Since(start)
 	if err := os.WriteFile(out, []byte(r.markdown()), 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,7 @@ type report struct {
 	postgres          string
 	rows              []row
 	load              *loadFigures
+	tileLoad          *tileLoadFigures
 	loadStreamSeconds float64
 	cql               []medianRow
 	cqlFeatures       int
@@ -83,6 +85,9 @@ func (r *report) markdown() string {
 		{"items", "Items: csdi's `/items?bbox=…&limit=100` (full HTTP handler, GeoJSON body) vs a PostGIS bbox query with `ST_AsGeoJSON` and the match count", "target ≥ 10×"},
 	}
 	for _, g := range groups {
+		if !slices.ContainsFunc(r.rows, func(x row) bool { return x.group == g.id }) {
+			continue
+		}
 		fmt.Fprintf(&b, "## %s\n\n%s.\n\n| job | csdi | PostGIS | ratio | allocs/op (csdi) | notes |\n|---|---:|---:|---:|---:|---|\n", g.title, g.target)
 		for _, x := range r.rows {
 			if x.group != g.id {
@@ -93,6 +98,7 @@ func (r *report) markdown() string {
 		}
 		b.WriteString("\n")
 	}
+	r.markdownTileLoad(&b)
 	if f := r.load; f != nil {
 		b.WriteString("## Initial load\n\nTarget: 500,000 polygons in under 10 s and under 1 GiB resident. Measured in a fresh process that only loads the layer from PostGIS into the cache.\n\n")
 		b.WriteString("| figure | value |\n|---|---:|\n")
