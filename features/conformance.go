@@ -2,6 +2,7 @@ package features
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/csdi-hk/csdi/features/cql2"
 	"github.com/csdi-hk/csdi/internal/httpx"
@@ -33,7 +34,7 @@ func (h *Handler) conformance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	doc := conformanceDoc{
-		ConformsTo: conformanceClasses,
+		ConformsTo: append(slices.Clip(conformanceClasses), h.opts.Conformance...),
 		Links:      selfLinks(httpx.Base(r), "/conformance", q, f, mediaJSON),
 	}
 	if f == formatHTML {

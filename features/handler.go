@@ -33,6 +33,9 @@ type Options struct {
 	// CollectionLinks, if set, adds links to each collection's document
 	// (the tiles package's tileset, say) without this package knowing them.
 	CollectionLinks func(base string, l *layer.Layer) []httpx.Link
+	// Conformance lists the classes of endpoints other packages serve on
+	// the same server (OGC API Tiles), declared in /conformance too.
+	Conformance []string
 	// LandingLinks, if set, adds links to the landing page (the map viewer,
 	// tile matrix sets, styles) without this package knowing them.
 	LandingLinks func(base string) []httpx.Link

@@ -2,8 +2,6 @@ package tiles
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,6 +11,7 @@ import (
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/httpx"
 	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/tiles/tilecache"
 )
 
 // Catalog is what the tile endpoints read: each layer's published snapshot
@@ -27,10 +26,8 @@ type Catalog interface {
 type Handler struct {
 	catalog Catalog
 	opts    Options
-	// epoch tells this process's ETags apart from another's: snapshot
-	// versions restart at 1 with every process, so alone they could make a
-	// client's old ETag match new data after a restart.
-	epoch string
+	// tiles holds encoded tiles, compressed per client encoding.
+	tiles *tilecache.Cache
 	// overBudget holds the layer lists already logged as over the tile
 	// budget, so that each is logged once.
 	overBudget sync.Map
@@ -42,10 +39,16 @@ const maxLayersPerTile = 64
 // NewHandler returns a Handler serving the catalog's layers, encoded with
 // opts.
 func NewHandler(c Catalog, opts Options) *Handler {
-	var seed [8]byte
-	_, _ = rand.Read(seed[:]) // crypto/rand does not fail on supported platforms
-	return &Handler{catalog: c, opts: opts.withDefaults(), epoch: hex.EncodeToString(seed[:])}
+	return &Handler{catalog: c, opts: opts.withDefaults(), tiles: tilecache.New(tilecache.Options{MaxBytes: opts.CacheBytes})}
 }
+
+// Evictor is the tile cache's eviction side, for whatever changes the
+// layers (a reload, the change-log syncer) to drop the tiles a change
+// touches.
+func (h *Handler) Evictor() cache.TileEvictor { return h.tiles }
+
+// CacheStats reports the tile cache's counters.
+func (h *Handler) CacheStats() tilecache.Stats { return h.tiles.Stats() }
 
 // Register adds the tile routes to mux. OGC API Tiles (tile matrix, row,
 // column order):

@@ -19,6 +19,8 @@ type Options struct {
 	// none of their own (layer.Layer.CacheControl); default
 	// DefaultCacheControl.
 	CacheControl string
+	// CacheBytes bounds the tile cache (default tilecache's, 256 MiB).
+	CacheBytes int64
 }
 
 // Defaults applied by withDefaults.

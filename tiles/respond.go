@@ -1,21 +1,23 @@
 package tiles
 
 import (
-	"encoding/binary"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/tiles/tilecache"
 )
 
 // ContentType is the media type of a Mapbox Vector Tile.
 const ContentType = "application/vnd.mapbox-vector-tile"
 
-// serveTile answers with tile t of set s of snaps: 304 when the client's
-// copy is current, 204 when the tile is empty, otherwise the tile, gzipped
-// when the client accepts it. With limits set (the OGC API Tiles routes), a
+// serveTile answers with tile t of set s of snaps from the tile cache,
+// encoding it on a miss: 304 when the client's copy is current, 204 when
+// the tile is empty, otherwise the tile, compressed as the client accepts
+// (brotli, zstd or gzip). With limits set (the OGC API Tiles routes), a
 // tile at a level some layer shows but outside the tileMatrixSetLimits its
 // tileset advertises is 404.
 func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, s *TileMatrixSet, snaps []*cache.Snapshot, t Tile, limits bool) error {
@@ -25,33 +27,40 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, s *TileMatri
 				t.Z, t.Y, t.X, lim.MinTileRow, lim.MaxTileRow, lim.MinTileCol, lim.MaxTileCol)
 		}
 	}
-	gzip := httpx.AcceptsGzip(r)
-	etag := h.etag(s, snaps, t, gzip)
-	hd := w.Header()
-	hd.Add("Vary", "Accept-Encoding")
-	hd.Set("ETag", etag)
-	hd.Set("Cache-Control", h.cacheControl(snaps))
-	if matchesETag(r.Header.Get("If-None-Match"), etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	body, err := h.render(r.Context(), s, t, snaps)
+	e, err := h.tiles.Get(r.Context(), h.cacheKey(s, snaps, t), layerIDs(snaps),
+		s.WorldBound(t, h.opts.Extent, h.opts.pixelBuffer()),
+		func(ctx context.Context) ([]byte, error) { return h.render(ctx, s, t, snaps) })
 	if err != nil {
 		return err
 	}
-	if len(body) == 0 {
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	}
-	if gzip {
-		body = httpx.Gzip(body)
-		hd.Set("Content-Encoding", "gzip")
-	}
-	hd.Set("Content-Type", ContentType)
-	hd.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	writeBody(w, r, body)
+	tilecache.Serve(w, r, e, tilecache.Negotiate(r.Header.Get("Accept-Encoding")), h.cacheControl(snaps))
 	return nil
+}
+
+// cacheKey names tile t of set s over snaps in the tile cache. Snapshot
+// versions are not part of it: a change evicts exactly the tiles it
+// touches (Handler.Evictor), so the tiles it does not touch stay cached.
+func (h *Handler) cacheKey(s *TileMatrixSet, snaps []*cache.Snapshot, t Tile) tilecache.Key {
+	n := len(s.ID)
+	for _, snap := range snaps {
+		n += len(snap.Layer().ID) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, s.ID...)
+	for _, snap := range snaps {
+		b = append(b, '/')
+		b = append(b, snap.Layer().ID...)
+	}
+	return tilecache.Key{Tileset: string(b), Z: t.Z, X: t.X, Y: t.Y}
+}
+
+// layerIDs lists the layers of snaps, for the tile cache's eviction index.
+func layerIDs(snaps []*cache.Snapshot) []string {
+	ids := make([]string, len(snaps))
+	for i, s := range snaps {
+		ids[i] = s.Layer().ID
+	}
+	return ids
 }
 
 // writeBody writes a response body once the headers are set; from here on
@@ -63,43 +72,6 @@ func writeBody(w http.ResponseWriter, r *http.Request, body []byte) {
 	if _, err := w.Write(body); err != nil {
 		httpx.Logger.Debug("client went away", "path", r.URL.Path, "err", err)
 	}
-}
-
-// etag names one encoding of one tile of the given snapshot versions: a
-// tile's bytes are a function of exactly these inputs.
-func (h *Handler) etag(s *TileMatrixSet, snaps []*cache.Snapshot, t Tile, gzip bool) string {
-	b := make([]byte, 0, 128)
-	b = append(b, h.epoch...)
-	b = append(b, s.ID...)
-	b = append(b, 0)
-	for _, s := range snaps {
-		b = append(b, s.Layer().ID...)
-		b = append(b, 0)
-		b = binary.AppendUvarint(b, s.Version())
-	}
-	for _, n := range []int{t.Z, t.X, t.Y, int(h.opts.Extent), h.opts.Buffer, h.opts.MaxTileBytes} {
-		b = binary.AppendVarint(b, int64(n))
-	}
-	b = strconv.AppendFloat(b, h.opts.Simplify, 'g', -1, 64)
-	tag := make([]byte, 0, 24)
-	tag = append(tag, '"')
-	tag = strconv.AppendUint(tag, fnv1a(string(b)), 36)
-	if gzip {
-		tag = append(tag, "-gz"...)
-	}
-	return string(append(tag, '"'))
-}
-
-// matchesETag reports whether an If-None-Match header names etag; the
-// comparison is weak, as RFC 9110 §13.1.2 asks.
-func matchesETag(header, etag string) bool {
-	for tag := range strings.SplitSeq(header, ",") {
-		tag = strings.TrimSpace(tag)
-		if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
-			return true
-		}
-	}
-	return false
 }
 
 // cacheControl is the Cache-Control of a tile of snaps: each layer's own

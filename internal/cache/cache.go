@@ -24,7 +24,14 @@ type Cache struct {
 	log    *slog.Logger
 	layers []*layer.Layer    // catalogue order
 	byID   map[string]*entry // fixed after New
+	// evictor, when set, is told of every republished layer so encoded
+	// tiles of the old data are dropped.
+	evictor atomic.Pointer[TileEvictor]
 }
+
+// SetTileEvictor makes the cache evict the tiles of a layer whenever the
+// layer is published again (a reload). Set it before serving.
+func (c *Cache) SetTileEvictor(e TileEvictor) { c.evictor.Store(&e) }
 
 // entry is one layer's slot: readers Load the published snapshot; only the
 // layer's single writer (the initial load now, the syncer later) Stores one.
@@ -147,6 +154,11 @@ func (c *Cache) loadLayer(ctx context.Context, e *entry) error {
 	}
 	snap := b.publish(e.snap.Load().version + 1)
 	e.snap.Store(snap)
+	// Evict after publishing: a tile encoded from the old snapshot while
+	// this runs is then either evicted or refused by the tile cache.
+	if ev := c.evictor.Load(); ev != nil {
+		(*ev).EvictLayer(e.layer.ID)
+	}
 	c.log.Info("layer loaded", "layer", e.layer.ID, "features", snap.Len(),
 		"skipped", skipped, "bytes", snap.bytes,
 		"bytes_per_feature", snap.bytes/max(1, snap.Len()),

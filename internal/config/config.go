@@ -75,6 +75,15 @@ type Features struct {
 type Tiles struct {
 	Extent uint32 `yaml:"extent"`
 	Buffer int    `yaml:"buffer"`
+	// MaxTileBytes is the budget of an uncompressed tile, met by stricter
+	// rendering rules (0: 500 KB).
+	MaxTileBytes int `yaml:"max_tile_bytes"`
+	// CacheControl is the default Cache-Control of tiles; a layer's own
+	// cache_control wins (empty: "public, max-age=60").
+	CacheControl string `yaml:"cache_control"`
+	// CacheBytes bounds the compressed tile cache (CSDI_TILE_CACHE_BYTES;
+	// 0: 256 MiB).
+	CacheBytes int64 `yaml:"cache_bytes"`
 }
 
 // Log sets the structured logger.
@@ -153,6 +162,18 @@ func (c *Config) override(env func(string) string) error {
 		*dst = n
 		return nil
 	}
+	num64 := func(name string, dst *int64) error {
+		v := env(name)
+		if v == "" {
+			return nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return &Error{name, fmt.Sprintf("want a whole number of bytes, got %q", v)}
+		}
+		*dst = n
+		return nil
+	}
 	str("CSDI_ADDR", &c.Server.Addr)
 	str("CSDI_BASE_URL", &c.Server.BaseURL)
 	str("CSDI_CORS_ORIGIN", &c.Server.CORSOrigin)
@@ -167,6 +188,7 @@ func (c *Config) override(env func(string) string) error {
 		num("CSDI_DEFAULT_LIMIT", &c.Features.DefaultLimit),
 		num("CSDI_MAX_LIMIT", &c.Features.MaxLimit),
 		num("CSDI_DEMO_BUILDINGS", &c.Embedded.DemoBuildings),
+		num64("CSDI_TILE_CACHE_BYTES", &c.Tiles.CacheBytes),
 	)
 }
 
@@ -260,6 +282,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Tiles.Buffer < 0 || c.Tiles.Buffer > int(c.Tiles.Extent)/2 {
 		bad("tiles.buffer", "must be between 0 and half the extent, got %d", c.Tiles.Buffer)
+	}
+	if c.Tiles.MaxTileBytes < 0 {
+		bad("tiles.max_tile_bytes", "must not be negative (0 means the default, 500 KB)")
+	}
+	if c.Tiles.CacheBytes < 0 {
+		bad("tiles.cache_bytes", "must not be negative (0 means the default, 256 MiB)")
 	}
 	if c.Embedded.DemoBuildings < 0 {
 		bad("embedded.demo_buildings", "must not be negative")

@@ -35,8 +35,15 @@ type Server struct {
 func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *Server {
 	httpx.Logger = log
 	mux := http.NewServeMux()
-	tileHandler := tiles.NewHandler(c, tiles.Options{Extent: cfg.Tiles.Extent, Buffer: cfg.Tiles.Buffer})
+	tileHandler := tiles.NewHandler(c, tiles.Options{
+		Extent:       cfg.Tiles.Extent,
+		Buffer:       cfg.Tiles.Buffer,
+		MaxTileBytes: cfg.Tiles.MaxTileBytes,
+		CacheControl: cfg.Tiles.CacheControl,
+		CacheBytes:   cfg.Tiles.CacheBytes,
+	})
 	tileHandler.Register(mux)
+	c.SetTileEvictor(tileHandler.Evictor())
 	features.NewHandler(c, features.Options{
 		Title:        cfg.Catalog.Title,
 		Description:  cfg.Catalog.Description,
@@ -44,23 +51,19 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 		MaxLimit:     cfg.Features.MaxLimit,
 		Version:      version,
 		ExtraPaths:   extraPaths(),
+		Conformance:  tiles.ConformanceClasses(),
 		GeoPackage:   gpkg.Export,
 		CollectionLinks: func(base string, l *layer.Layer) []httpx.Link {
-			return []httpx.Link{{
-				Href:  base + tiles.TileJSONPath(l.ID),
-				Rel:   "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
-				Type:  "application/vnd.mapbox.tile+json",
-				Title: "vector tiles of this collection (TileJSON)",
-			}, {
+			return append(tiles.CollectionLinks(base, l.ID), httpx.Link{
 				Href: base + styles.Path(l.ID), Rel: "stylesheet", Type: styles.MediaType,
 				Title: "MapLibre style of this collection",
-			}}
+			})
 		},
 		LandingLinks: func(base string) []httpx.Link {
-			return []httpx.Link{
+			return append([]httpx.Link{
 				{Href: base + "/map", Rel: "related", Type: "text/html", Title: "Map viewer / 地圖檢視器"},
 				{Href: base + "/styles", Rel: "http://www.opengis.net/def/rel/ogc/1.0/styles", Type: "application/json", Title: "MapLibre styles"},
-			}
+			}, tiles.LandingLinks(base)...)
 		},
 	}).Register(mux)
 	styles.NewHandler(c).Register(mux)
