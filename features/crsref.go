@@ -108,8 +108,14 @@ func epsgURI(code string) string {
 }
 
 // fromWorld returns the transform from the cache's world coordinates to c
-// in c's axis order, rounded as c is written out.
-func (c *crsRef) fromWorld() crs.Transform {
+// in c's authority axis order, rounded as c is written out.
+func (c *crsRef) fromWorld() crs.Transform { return c.fromWorldOrdered(c.NorthFirst) }
+
+// fromWorldXY is fromWorld with x = easting or longitude whatever the
+// authority order: what WKT, GeoPackage and other GIS files expect.
+func (c *crsRef) fromWorldXY() crs.Transform { return c.fromWorldOrdered(false) }
+
+func (c *crsRef) fromWorldOrdered(northFirst bool) crs.Transform {
 	if c.SRID == 3857 {
 		return worldToMercator
 	}
@@ -119,7 +125,7 @@ func (c *crsRef) fromWorld() crs.Transform {
 	}
 	return func(x, y float64) (float64, float64) {
 		a, b := project(crs.WorldToLonLat(x, y))
-		if c.NorthFirst {
+		if northFirst {
 			a, b = b, a
 		}
 		return c.round(a), c.round(b)

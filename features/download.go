@@ -51,7 +51,7 @@ func (h *Handler) writeCSV(w http.ResponseWriter, r *http.Request, s *cache.Snap
 		header = append(header, "geometry_wkt")
 	}
 	_ = cw.Write(header) // errors stay in st
-	toOut := wktTransform(iq.CRS)
+	toOut := iq.CRS.fromWorldXY()
 	row := make([]string, len(header))
 	var wkt []byte
 	eachMatch(s, iq, func(f *cache.Feature) bool {
@@ -110,23 +110,6 @@ func csvValue(v any) string {
 	}
 }
 
-// wktTransform maps world coordinates to c for WKT. WKT, like GeoPackage
-// and shapefiles, is written x = easting or longitude whatever the CRS's
-// authority axis order: that is what GIS software reading it expects.
-func wktTransform(c *crsRef) crs.Transform {
-	if c.SRID == 3857 {
-		return worldToMercator
-	}
-	project, err := crs.FromLonLat(c.SRID)
-	if err != nil {
-		panic(err) // every supportedCRS is known to the crs package
-	}
-	return func(x, y float64) (float64, float64) {
-		a, b := project(crs.WorldToLonLat(x, y))
-		return c.round(a), c.round(b)
-	}
-}
-
 // writeGeoPackage sends every match of iq as a GeoPackage in the requested
 // CRS, built through the GeoPackageWriter.
 func (h *Handler) writeGeoPackage(w http.ResponseWriter, r *http.Request, s *cache.Snapshot, iq *itemsQuery) error {
@@ -135,7 +118,7 @@ func (h *Handler) writeGeoPackage(w http.ResponseWriter, r *http.Request, s *cac
 	}
 	l := s.Layer()
 	out := exportLayer(l, iq)
-	toOut := wktTransform(iq.CRS)
+	toOut := iq.CRS.fromWorldXY()
 	records := func(yield func(store.Record, error) bool) {
 		eachMatch(s, iq, func(f *cache.Feature) bool {
 			rec := store.Record{Props: make([]any, len(iq.Fields))}

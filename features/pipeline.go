@@ -5,6 +5,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"github.com/csdi-hk/csdi/features/cql2"
 	"github.com/csdi-hk/csdi/internal/cache"
 )
 
@@ -126,7 +127,7 @@ func (iq *itemsQuery) inBBox(f *cache.Feature) bool {
 		return true
 	}
 	if b.Outline != nil {
-		return meetsPolygon(f.Geom, b.Outline)
+		return cql2.Intersects(f.Geom, b.Outline)
 	}
 	for _, r := range b.worldRects() {
 		if contains(r, f.Bound) || intersects(f.Geom, r) {

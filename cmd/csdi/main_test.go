@@ -207,13 +207,23 @@ func assertWithheld(t *testing.T, s *liveServer, ids []string) {
 		"/tiles/elderly_home_care/tilejson.json",
 		"/collections/ELDERLY_HOME_CARE/items",
 		"/collections/elderly%5Fhome%5Fcare/items",
+		"/collections/elderly_home_care/queryables",
+		"/collections/elderly_home_care/items?f=csv",
+		"/collections/elderly_home_care/items?f=gpkg",
+		"/collections/elderly_home_care/items?filter=true",
+		"/collections/elderly_home_care/tiles",
+		"/collections/elderly_home_care/tiles/HK1980Grid",
+		"/tiles/WebMercatorQuad?collections=elderly_home_care",
+		"/tiles/WebMercatorQuad/12/1786/3345?collections=elderly_home_care",
+		"/tiles/WebMercatorQuad/tilejson.json?collections=elderly_home_care",
+		"/styles/elderly_home_care",
 	} {
 		resp, body := s.get(t, p)
 		if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("GET %s: %d %s %s, want a 404 problem", p, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 	}
-	for _, p := range []string{"/api", "/collections?f=html", "/?f=html"} {
+	for _, p := range []string{"/api", "/collections?f=html", "/?f=html", "/styles", "/styles/default", "/tiles", "/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad/tilejson.json"} {
 		if _, body := s.get(t, p); bytes.Contains(body, []byte("elderly_home_care")) {
 			t.Errorf("%s mentions the sensitive layer", p)
 		}

@@ -207,6 +207,24 @@ func onSegment(p, a, b orb.Point) bool {
 		min(a[1], b[1]) <= p[1] && p[1] <= max(a[1], b[1])
 }
 
+// Intersects reports whether two planar geometries share a point, with
+// the same exact DE-9IM semantics as S_INTERSECTS. A geometry
+// simplefeatures cannot take answers false.
+func Intersects(a, b orb.Geometry) bool {
+	if a == nil || b == nil || !a.Bound().Intersects(b.Bound()) {
+		return false
+	}
+	ga, err := toSF(a)
+	if err != nil {
+		return false
+	}
+	gb, err := toSF(b)
+	if err != nil {
+		return false
+	}
+	return geom.Intersects(ga, gb)
+}
+
 // toSF converts an orb geometry to simplefeatures.
 func toSF(g orb.Geometry) (geom.Geometry, error) {
 	seq := func(pts []orb.Point) geom.Sequence {
