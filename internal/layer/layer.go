@@ -56,6 +56,9 @@ type Field struct {
 	Type   FieldType `yaml:"type" json:"type"`
 	Title  Text      `yaml:"title" json:"title,omitempty"`
 	Column string    `yaml:"column" json:"-"` // source column; defaults to Name
+	// Required fields must have a value in every written feature (NOT NULL
+	// columns are required).
+	Required bool `yaml:"required" json:"required,omitempty"`
 }
 
 // GeometryType is the declared geometry type of a layer; "Geometry" means any.
@@ -113,6 +116,10 @@ type Layer struct {
 	Sensitive    bool         `yaml:"sensitive" json:"sensitive,omitempty"`
 	Access       Access       `yaml:"access" json:"access"`
 	Masking      *Masking     `yaml:"masking" json:"masking,omitempty"`
+	// IDs says who names new features: "server" (the default: the store
+	// assigns an integer, ids in posted features are ignored) or "client"
+	// (every new feature must carry its id; PUT to a new id creates it).
+	IDs string `yaml:"ids" json:"ids,omitempty"`
 	// CacheControl is the Cache-Control header of this layer's tiles; empty
 	// means the server's default.
 	CacheControl string `yaml:"cache_control" json:"cacheControl,omitempty"`
@@ -150,6 +157,9 @@ func (f Field) SourceColumn() string {
 	return f.Name
 }
 
+// ClientIDs reports whether clients name new features.
+func (l *Layer) ClientIDs() bool { return l.IDs == "client" }
+
 // DefaultMaxZoom is the deepest zoom a layer is tiled at unless configured.
 const DefaultMaxZoom = 22
 
@@ -165,6 +175,9 @@ func (l *Layer) Validate() error {
 	}
 	if l.MinZoom < 0 || l.MaxZoom > 30 || l.MinZoom > l.MaxZoom {
 		return fmt.Errorf("layer %q: zoom range %d-%d is not within 0-30", l.ID, l.MinZoom, l.MaxZoom)
+	}
+	if l.IDs != "" && l.IDs != "server" && l.IDs != "client" {
+		return fmt.Errorf("layer %q: ids must be server or client, not %q", l.ID, l.IDs)
 	}
 	seen := make(map[string]bool, len(l.Fields))
 	for _, f := range l.Fields {
