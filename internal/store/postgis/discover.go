@@ -75,7 +75,7 @@ func (s *Store) describe(ctx context.Context, r relation, g column, idCol, id st
 				"layer", id, "column", c.Name, "type", c.Type.Name)
 			continue
 		}
-		l.Fields = append(l.Fields, layer.Field{Name: c.Name, Type: ft, Title: columnTitle(c.Comment)})
+		l.Fields = append(l.Fields, layer.Field{Name: c.Name, Type: ft, Title: columnTitle(c.Comment), Required: c.NotNull})
 	}
 	return l, nil
 }

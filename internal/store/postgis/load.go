@@ -131,6 +131,13 @@ func reprojected(l *layer.Layer) bool {
 // transform has a NULL geometry where the table's is not NULL: the reader
 // skips it, and keeps a row whose geometry is NULL in the table.
 func loadQuery(l *layer.Layer, guarded bool) (string, []any, error) {
+	from := pgx.Identifier{schemaOf(l.Source.Schema), l.Source.Table}.Sanitize()
+	return loadQueryFrom(l, guarded, from)
+}
+
+// loadQueryFrom is loadQuery reading from another relation of the table's
+// row type: a subquery that rebuilds past versions, say.
+func loadQueryFrom(l *layer.Layer, guarded bool, from string) (string, []any, error) {
 	if err := checkSource(l); err != nil {
 		return "", nil, err
 	}
@@ -159,7 +166,6 @@ func loadQuery(l *layer.Layer, guarded bool) (string, []any, error) {
 	for _, f := range l.Fields {
 		cols = append(cols, pgx.Identifier{f.SourceColumn()}.Sanitize())
 	}
-	from := pgx.Identifier{schemaOf(l.Source.Schema), l.Source.Table}.Sanitize()
 	return "SELECT " + strings.Join(cols, ", ") + " FROM " + from, args, nil
 }
 

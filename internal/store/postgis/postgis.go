@@ -24,6 +24,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -44,14 +46,21 @@ type Options struct {
 
 // Store is a PostGIS database seen as a source of layers.
 type Store struct {
-	pool    *pgxpool.Pool
-	schemas []string
-	log     *slog.Logger
+	pool     *pgxpool.Pool
+	url      string // for the change log's listening connection
+	schemas  []string
+	log      *slog.Logger
+	migrated atomic.Bool // the csdi schema is known to be installed
+	listener listener    // wakes Wait on NOTIFY
+	idTypes  sync.Map    // table → SQL type of its id column, for Fetch
 }
 
 var (
 	_ store.Store  = (*Store)(nil)
-	_ store.Writer = (*Store)(nil)
+	_ store.Writer    = (*Store)(nil)
+	_ store.Editor    = (*Store)(nil)
+	_ store.ChangeLog = (*Store)(nil)
+	_ store.History   = (*Store)(nil)
 )
 
 // Open connects to the database at url (a libpq URL or DSN) and checks that
@@ -79,7 +88,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgis: connect: %w", err)
 	}
-	s := &Store{pool: pool, schemas: opts.Schemas, log: opts.Logger}
+	s := &Store{pool: pool, url: url, schemas: opts.Schemas, log: opts.Logger}
 	if len(s.schemas) == 0 {
 		s.schemas = []string{"public"}
 	}
@@ -91,6 +100,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 
 // Close releases the pool's connections.
 func (s *Store) Close() error {
+	s.listener.close()
 	s.pool.Close()
 	return nil
 }

@@ -82,6 +82,9 @@ func (s *Store) writeLayer(ctx context.Context, l *layer.Layer, records iter.Seq
 	if _, err := tx.Exec(ctx, "ANALYZE "+table); err != nil {
 		return fmt.Errorf("analyse: %w", err)
 	}
+	if err := logRewrite(ctx, tx, l); err != nil {
+		return err
+	}
 	return tx.Commit(ctx)
 }
 
@@ -138,6 +141,30 @@ func writeComments(ctx context.Context, tx pgx.Tx, l *layer.Layer, table string)
 		if _, err := tx.Exec(ctx, "COMMENT ON COLUMN "+col+" IS $1", pgx.QueryExecModeSimpleProtocol, c); err != nil {
 			return fmt.Errorf("comment on %q: %w", f.Name, err)
 		}
+	}
+	return nil
+}
+
+// logRewrite, where the change log is installed, puts its triggers on the
+// rewritten table (the old table took its own with it) and logs one
+// whole-layer change, so every cache reloads the layer. The rows COPY wrote
+// are not logged one by one: the triggers go on after them.
+func logRewrite(ctx context.Context, tx pgx.Tx, l *layer.Layer) error {
+	v, err := schemaVersion(ctx, tx)
+	if err != nil || v == 0 {
+		return err
+	}
+	if err := installTriggers(ctx, tx, l); err != nil {
+		return err
+	}
+	key := schemaOf(l.Source.Schema) + "." + l.Source.Table
+	_, err = tx.Exec(ctx, `INSERT INTO csdi.change_log (layer, op, actor)
+		VALUES ($1, 'R', coalesce(nullif(current_setting('csdi.actor', true), ''), session_user::text))`, key)
+	if err == nil {
+		_, err = tx.Exec(ctx, "SELECT pg_notify($1, $2)", notifyChannel, key)
+	}
+	if err != nil {
+		return fmt.Errorf("log the rewrite: %w", err)
 	}
 	return nil
 }

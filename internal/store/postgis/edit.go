@@ -1,0 +1,504 @@
+package postgis
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/ewkb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/csdi-hk/csdi/internal/crs"
+	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/store"
+)
+
+// Edit runs fn in one transaction (see store.Editor). The actor goes to the
+// change-log triggers through the transaction-local csdi.actor setting.
+func (s *Store) Edit(ctx context.Context, l *layer.Layer, actor string, fn func(store.Tx) error) (store.Commit, error) {
+	if err := editable(l); err != nil {
+		return store.Commit{}, err
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return store.Commit{}, fmt.Errorf("postgis: edit %s: %w", l.ID, err)
+	}
+	defer rollback(ctx, tx)
+	if err := s.checkLogged(ctx, tx, l); err != nil {
+		return store.Commit{}, fmt.Errorf("postgis: edit %s: %w", l.ID, err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT set_config('csdi.actor', $1, true)", actor); err != nil {
+		return store.Commit{}, fmt.Errorf("postgis: edit %s: %w", l.ID, err)
+	}
+	t := &pgTx{s: s, tx: tx, l: l, table: pgx.Identifier{schemaOf(l.Source.Schema), l.Source.Table}.Sanitize()}
+	if err := fn(t); err != nil {
+		return store.Commit{}, err
+	}
+	var c store.Commit
+	err = tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0), count(*) FROM csdi.change_log
+		WHERE txid = pg_current_xact_id()::text::bigint`).Scan(&c.Seq, &c.Changes)
+	if err != nil {
+		return store.Commit{}, fmt.Errorf("postgis: edit %s: read the change log: %w", l.ID, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return store.Commit{}, fmt.Errorf("postgis: edit %s: commit: %w", l.ID, err)
+	}
+	return c, nil
+}
+
+// editable rejects layers csdi cannot write: without ids a change cannot
+// name its feature, and in a SRID internal/crs does not know the cache
+// could not turn the written geometry into what it serves.
+func editable(l *layer.Layer) error {
+	switch {
+	case l.Source.IDColumn == "":
+		return fmt.Errorf("%w: layer %s has no id column", store.ErrReadOnly, l.ID)
+	case !crs.Supported(l.Source.SRID):
+		return fmt.Errorf("%w: layer %s is stored in EPSG:%d, which csdi does not transform itself", store.ErrReadOnly, l.ID, l.Source.SRID)
+	}
+	return nil
+}
+
+// checkLogged makes sure l's table has the change-log triggers, without
+// which an edit would never reach any cache. Checked once per table.
+func (s *Store) checkLogged(ctx context.Context, tx pgx.Tx, l *layer.Layer) error {
+	key := "logged\x00" + s.LayerKey(l)
+	if _, ok := s.idTypes.Load(key); ok {
+		return nil
+	}
+	var n int
+	err := tx.QueryRow(ctx, `SELECT count(*) FROM pg_trigger
+		WHERE tgrelid = to_regclass($1) AND tgname LIKE 'csdi_log_%'`,
+		pgx.Identifier{schemaOf(l.Source.Schema), l.Source.Table}.Sanitize()).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("look for change-log triggers: %w", err)
+	}
+	if n < 4 {
+		return fmt.Errorf("%w: the table has no change-log triggers: run `csdi migrate`", store.ErrReadOnly)
+	}
+	s.idTypes.Store(key, "")
+	return nil
+}
+
+// pgTx is a store.Tx over one pgx transaction.
+type pgTx struct {
+	s     *Store
+	tx    pgx.Tx
+	l     *layer.Layer
+	table string
+	buf   bytes.Buffer
+}
+
+func (t *pgTx) idColumn() string { return pgx.Identifier{t.l.Source.IDColumn}.Sanitize() }
+
+// idParam is the placeholder for an id sent as text and cast to the
+// column's type, so one code path serves bigint, text and uuid ids.
+func (t *pgTx) idParam(ctx context.Context, n int) (string, error) {
+	typ, err := t.s.idType(ctx, t.l)
+	if err != nil {
+		return "", err
+	}
+	return "$" + strconv.Itoa(n) + "::text::" + typ, nil
+}
+
+func (t *pgTx) Get(ctx context.Context, id any) (store.Record, bool, error) {
+	q, args, err := loadQuery(t.l, false)
+	if err != nil {
+		return store.Record{}, false, err
+	}
+	p, err := t.idParam(ctx, len(args)+1)
+	if err != nil {
+		return store.Record{}, false, err
+	}
+	rows, err := t.tx.Query(ctx, q+" WHERE "+t.idColumn()+" = "+p+" FOR UPDATE", append(args, idText(id))...)
+	if err != nil {
+		return store.Record{}, false, t.wrap("get", id, err)
+	}
+	defer rows.Close()
+	warn := &warnings{log: t.s.log, layer: t.l.ID}
+	defer warn.summarise()
+	r := newRowReader(t.l, false, t.tx.Conn().TypeMap(), rows.FieldDescriptions(), warn)
+	for rows.Next() {
+		rec, ok := r.read(rows.RawValues())
+		if !ok {
+			return store.Record{}, false, fmt.Errorf("postgis: get %s/%v: the stored row cannot be read", t.l.ID, id)
+		}
+		return rec, true, nil
+	}
+	return store.Record{}, false, t.wrap("get", id, rows.Err())
+}
+
+func (t *pgTx) Insert(ctx context.Context, r store.Record) (any, error) {
+	cols, vals, err := t.values(r)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{}
+	params := []string{}
+	args := []any{}
+	if r.ID != nil {
+		p, err := t.idParam(ctx, 1)
+		if err != nil {
+			return nil, err
+		}
+		names, params, args = append(names, t.idColumn()), append(params, p), append(args, idText(r.ID))
+	} else if next, err := t.nextID(ctx); err != nil {
+		return nil, err
+	} else if next != "" {
+		names, params = append(names, t.idColumn()), append(params, next)
+	}
+	for i, c := range cols {
+		names = append(names, c)
+		args = append(args, vals[i])
+		params = append(params, placeholder(i, len(args)))
+	}
+	q := "INSERT INTO " + t.table + " (" + strings.Join(names, ", ") + ") VALUES (" +
+		strings.Join(params, ", ") + ") RETURNING " + t.idColumn() + "::text"
+	var id string
+	if err := t.tx.QueryRow(ctx, q, args...).Scan(&id); err != nil {
+		return nil, t.wrap("insert", r.ID, err)
+	}
+	return t.typedID(ctx, id)
+}
+
+// nextID is the expression for a new feature's id: empty when the column
+// has a default (a sequence or identity) that picks it, else one more than
+// the largest, under a lock on the layer so two inserts cannot pick the
+// same.
+func (t *pgTx) nextID(ctx context.Context) (string, error) {
+	var hasDefault bool
+	var typ string
+	err := t.tx.QueryRow(ctx, `SELECT atthasdef OR attidentity <> '', format_type(atttypid, NULL)
+		FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2`,
+		t.table, t.l.Source.IDColumn).Scan(&hasDefault, &typ)
+	if err != nil {
+		return "", fmt.Errorf("postgis: look up id column of %s: %w", t.l.ID, err)
+	}
+	if hasDefault {
+		return "", nil
+	}
+	switch typ {
+	case "bigint", "integer", "smallint", "numeric":
+	default:
+		return "", &store.ValueError{Field: "id", Reason: "layer " + t.l.ID + " has " + typ + " ids, which the client must give"}
+	}
+	if _, err := t.tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", t.table); err != nil {
+		return "", fmt.Errorf("postgis: lock %s for a new id: %w", t.l.ID, err)
+	}
+	return "(SELECT coalesce(max(" + t.idColumn() + "), 0) + 1 FROM " + t.table + ")", nil
+}
+
+// typedID is an id read back as text, as the store yields it.
+func (t *pgTx) typedID(ctx context.Context, id string) (any, error) {
+	typ, err := t.s.idType(ctx, t.l)
+	if err != nil {
+		return nil, err
+	}
+	switch typ {
+	case "bigint", "integer", "smallint":
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("postgis: id %q: %w", id, err)
+		}
+		return n, nil
+	}
+	return id, nil
+}
+
+func (t *pgTx) Replace(ctx context.Context, r store.Record) error {
+	if r.ID == nil {
+		return &store.ValueError{Field: "id", Reason: "a replaced feature needs its id"}
+	}
+	cols, vals, err := t.values(r)
+	if err != nil {
+		return err
+	}
+	p, err := t.idParam(ctx, 1)
+	if err != nil {
+		return err
+	}
+	sets := make([]string, len(cols))
+	args := []any{idText(r.ID)}
+	for i, c := range cols {
+		args = append(args, vals[i])
+		sets[i] = c + " = " + placeholder(i, len(args))
+	}
+	tag, err := t.tx.Exec(ctx, "UPDATE "+t.table+" SET "+strings.Join(sets, ", ")+" WHERE "+t.idColumn()+" = "+p, args...)
+	if err != nil {
+		return t.wrap("replace", r.ID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgis: replace %s/%v: %w", t.l.ID, r.ID, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (t *pgTx) Delete(ctx context.Context, id any) error {
+	p, err := t.idParam(ctx, 1)
+	if err != nil {
+		return err
+	}
+	tag, err := t.tx.Exec(ctx, "DELETE FROM "+t.table+" WHERE "+t.idColumn()+" = "+p, idText(id))
+	if err != nil {
+		return t.wrap("delete", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgis: delete %s/%v: %w", t.l.ID, id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// DeleteAll deletes rather than truncates, so that every row's last
+// version goes to the history.
+func (t *pgTx) DeleteAll(ctx context.Context) (int64, error) {
+	tag, err := t.tx.Exec(ctx, "DELETE FROM "+t.table)
+	if err != nil {
+		return 0, t.wrap("delete all", nil, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Copy streams records with COPY: straight into the table, or for an
+// upsert into a temporary copy of it that one INSERT ... ON CONFLICT then
+// merges. Either way the change-log trigger runs once per statement.
+func (t *pgTx) Copy(ctx context.Context, records iter.Seq2[store.Record, error], upsert bool) (int64, error) {
+	next, stop := iter.Pull2(records)
+	defer stop()
+	first, firstErr, ok := next()
+	if !ok {
+		return 0, nil
+	}
+	if firstErr != nil {
+		return 0, fmt.Errorf("record 1: %w", firstErr)
+	}
+	ids := integerID
+	typ, err := t.s.idType(ctx, t.l)
+	if err != nil {
+		return 0, err
+	}
+	switch typ {
+	case "bigint", "integer", "smallint":
+	default:
+		ids = textID
+	}
+	cols := []string{t.l.Source.IDColumn, t.l.Source.GeometryColumn}
+	if first.ID == nil {
+		if upsert {
+			return 0, &store.ValueError{Field: "id", Reason: "an upsert needs every feature's id"}
+		}
+		next, err := t.nextID(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if next != "" {
+			return 0, &store.ValueError{Field: "id", Reason: "layer " + t.l.ID + " needs the ids of imported features"}
+		}
+		ids, cols = noID, cols[1:]
+	}
+	for _, f := range t.l.Fields {
+		cols = append(cols, f.SourceColumn())
+	}
+	src := newRecordSource(t.l, ids, len(cols), replay(first, ok, next))
+	target := pgx.Identifier{schemaOf(t.l.Source.Schema), t.l.Source.Table}
+	if upsert {
+		if _, err := t.tx.Exec(ctx, "DROP TABLE IF EXISTS pg_temp.csdi_upsert; CREATE TEMP TABLE csdi_upsert (LIKE "+t.table+" INCLUDING DEFAULTS) ON COMMIT DROP"); err != nil {
+			return 0, t.wrap("upsert", nil, err)
+		}
+		target = pgx.Identifier{"csdi_upsert"}
+	}
+	n, err := t.tx.CopyFrom(ctx, target, cols, src)
+	if err != nil {
+		if src.Err() != nil {
+			return 0, src.Err()
+		}
+		return 0, t.wrap("copy", nil, err)
+	}
+	if !upsert {
+		return n, nil
+	}
+	quoted := make([]string, len(cols))
+	sets := make([]string, 0, len(cols)-1)
+	for i, c := range cols {
+		quoted[i] = pgx.Identifier{c}.Sanitize()
+		if i > 0 {
+			sets = append(sets, quoted[i]+" = EXCLUDED."+quoted[i])
+		}
+	}
+	list := strings.Join(quoted, ", ")
+	q := "INSERT INTO " + t.table + " (" + list + ") SELECT " + list + " FROM pg_temp.csdi_upsert ON CONFLICT (" +
+		quoted[0] + ") DO UPDATE SET " + strings.Join(sets, ", ")
+	if _, err := t.tx.Exec(ctx, q); err != nil {
+		if pgErrorCode(err) == "21000" { // cardinality_violation: one id twice
+			return 0, &store.ValueError{Field: "id", Reason: "the same id appears more than once"}
+		}
+		return 0, t.wrap("upsert", nil, err)
+	}
+	return n, nil
+}
+
+// Invalid asks PostGIS which geometries are invalid, and why, inside the
+// transaction: the same judgement ST_IsValid makes anywhere else.
+func (t *pgTx) Invalid(ctx context.Context, gs []orb.Geometry) ([]store.InvalidGeometry, error) {
+	blobs := make([][]byte, len(gs))
+	for i, g := range gs {
+		if g == nil {
+			continue
+		}
+		b, err := wkb.Marshal(g)
+		if err != nil {
+			return nil, &store.ValueError{Field: "geometry", Reason: err.Error()}
+		}
+		blobs[i] = b
+	}
+	rows, err := t.tx.Query(ctx, `SELECT i - 1, ST_IsValidReason(g)
+		FROM unnest($1::bytea[]) WITH ORDINALITY AS b(wkb, i), ST_GeomFromWKB(b.wkb) AS g
+		WHERE b.wkb IS NOT NULL AND NOT ST_IsValid(g)`, blobs)
+	if err != nil {
+		return nil, t.wrap("validate", nil, err)
+	}
+	defer rows.Close()
+	var out []store.InvalidGeometry
+	for rows.Next() {
+		var v store.InvalidGeometry
+		if err := rows.Scan(&v.Index, &v.Reason); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// placeholder is bind parameter n for the i-th of values' columns. The
+// geometry goes as bytea (EWKB, binary) that PostGIS decodes, SRID and all:
+// pgx does not know the geometry type and would send bytes as text.
+func placeholder(i, n int) string {
+	if i == 0 {
+		return "ST_GeomFromEWKB($" + strconv.Itoa(n) + "::bytea)"
+	}
+	return "$" + strconv.Itoa(n)
+}
+
+// values are the geometry and field columns of r and their values.
+func (t *pgTx) values(r store.Record) ([]string, []any, error) {
+	if len(r.Props) != len(t.l.Fields) {
+		return nil, nil, &store.ValueError{ID: r.ID, Reason: fmt.Sprintf("%d values for %d fields", len(r.Props), len(t.l.Fields))}
+	}
+	cols := []string{pgx.Identifier{t.l.Source.GeometryColumn}.Sanitize()}
+	vals := []any{nil}
+	if r.Geometry != nil {
+		t.buf.Reset()
+		if err := ewkb.NewEncoder(&t.buf).SetSRID(t.l.Source.SRID).Encode(r.Geometry); err != nil {
+			return nil, nil, &store.ValueError{ID: r.ID, Field: "geometry", Reason: err.Error()}
+		}
+		vals[0] = bytes.Clone(t.buf.Bytes())
+	}
+	for i, f := range t.l.Fields {
+		v, err := copyValue(r.Props[i], f.Type)
+		if err != nil {
+			return nil, nil, &store.ValueError{ID: r.ID, Field: f.Name, Reason: err.Error()}
+		}
+		cols = append(cols, pgx.Identifier{f.SourceColumn()}.Sanitize())
+		vals = append(vals, v)
+	}
+	return cols, vals, nil
+}
+
+// wrap turns what PostgreSQL refused into the store's errors: a duplicate
+// id is ErrConflict, a value the column refuses a ValueError.
+func (t *pgTx) wrap(op string, id any, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505":
+			return fmt.Errorf("postgis: %s %s: %s: %w", op, t.l.ID, pgErr.Detail, store.ErrConflict)
+		case pgErr.Code == "23502":
+			return &store.ValueError{ID: id, Field: pgErr.ColumnName, Reason: "a value is required"}
+		case strings.HasPrefix(pgErr.Code, "22"), strings.HasPrefix(pgErr.Code, "23"), pgErr.Code == "XX000" && strings.Contains(pgErr.Message, "geometry"):
+			return &store.ValueError{ID: id, Field: pgErr.ColumnName, Reason: pgErr.Message}
+		}
+	}
+	if id == nil {
+		return fmt.Errorf("postgis: %s %s: %w", op, t.l.ID, err)
+	}
+	return fmt.Errorf("postgis: %s %s/%v: %w", op, t.l.ID, id, err)
+}
+
+// pgErrorCode is the SQLSTATE of a PostgreSQL error, "" for other errors.
+func pgErrorCode(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
+}
+
+// CreateLayer creates a new layer's table: ids (bigint, or text when
+// clients name features), the geometry, a column per field, a spatial index
+// and the change-log triggers, in one transaction.
+func (s *Store) CreateLayer(ctx context.Context, l *layer.Layer) (layer.Layer, error) {
+	out := *l
+	if out.Source.IDColumn == "" {
+		out.Source.IDColumn = "id"
+	}
+	if out.Source.GeometryColumn == "" {
+		out.Source.GeometryColumn = "geom"
+	}
+	out.Source.Schema = schemaOf(out.Source.Schema)
+	if out.Source.Table == "" {
+		return out, fmt.Errorf("postgis: create layer %s: no table name", l.ID)
+	}
+	if !crs.Supported(out.Source.SRID) {
+		return out, fmt.Errorf("postgis: create layer %s: EPSG:%d is not a SRID csdi can serve edits in", l.ID, out.Source.SRID)
+	}
+	if !s.migrated.Load() {
+		if _, err := s.Migrate(ctx, nil); err != nil {
+			return out, err
+		}
+	}
+	ids := integerID
+	if out.ClientIDs() {
+		ids = textID
+	}
+	ident := pgx.Identifier{out.Source.Schema, out.Source.Table}
+	table := ident.Sanitize()
+	create, _, err := createTable(&out, table, ids)
+	if err != nil {
+		return out, fmt.Errorf("postgis: create layer %s: %w", l.ID, err)
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return store.ErrLayerExists
+		}
+		if err := ensureSchema(ctx, tx, out.Source.Schema); err != nil {
+			return err
+		}
+		geom := pgx.Identifier{out.Source.GeometryColumn}.Sanitize()
+		for _, q := range []string{create, "CREATE INDEX ON " + table + " USING GIST (" + geom + ")"} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		if err := writeComments(ctx, tx, &out, table); err != nil {
+			return err
+		}
+		return installTriggers(ctx, tx, &out)
+	})
+	if err != nil {
+		return out, fmt.Errorf("postgis: create layer %s: %w", l.ID, err)
+	}
+	return out, nil
+}
