@@ -56,7 +56,7 @@ type Store struct {
 }
 
 var (
-	_ store.Store  = (*Store)(nil)
+	_ store.Store     = (*Store)(nil)
 	_ store.Writer    = (*Store)(nil)
 	_ store.Editor    = (*Store)(nil)
 	_ store.ChangeLog = (*Store)(nil)
