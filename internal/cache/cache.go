@@ -40,6 +40,9 @@ type entry struct {
 	snap   atomic.Pointer[Snapshot]
 	loaded atomic.Bool
 	mu     sync.Mutex // serialises writers of this layer
+	// builder holds the layer's mutable indexes between publishes, so the
+	// syncer can apply a change without rebuilding them; guarded by mu.
+	builder *builder
 }
 
 // New makes a cache for the given layers; nothing is loaded until Load.
@@ -154,6 +157,7 @@ func (c *Cache) loadLayer(ctx context.Context, e *entry) error {
 	}
 	snap := b.publish(e.snap.Load().version + 1)
 	e.snap.Store(snap)
+	e.builder = b
 	// Evict after publishing: a tile encoded from the old snapshot while
 	// this runs is then either evicted or refused by the tile cache.
 	if ev := c.evictor.Load(); ev != nil {
@@ -173,7 +177,10 @@ type builder struct {
 	tr    func(x, y float64) (float64, float64)
 	tree  *rtree.RTreeG[*Feature]
 	ids   *btree.BTreeG[*Feature]
-	bytes int
+	attrs []attrIndex // by field; see attrindex.go and index.go
+	// attrsLoaded: the first publish has filled attrs.
+	attrsLoaded bool
+	bytes       int
 }
 
 func newBuilder(l *layer.Layer) (*builder, error) {
@@ -182,7 +189,7 @@ func newBuilder(l *layer.Layer) (*builder, error) {
 		return nil, fmt.Errorf("layer %s: %w", l.ID, err)
 	}
 	empty := emptySnapshot(l)
-	return &builder{layer: l, tr: tr, tree: empty.tree, ids: empty.ids}, nil
+	return &builder{layer: l, tr: tr, tree: empty.tree, ids: empty.ids, attrs: newAttrIndexes(l)}, nil
 }
 
 // DuplicateIDError reports two features with the same id in one layer.
@@ -198,11 +205,7 @@ func (b *builder) add(r store.Record) error {
 	if _, dup := b.ids.Get(f); dup {
 		return DuplicateIDError{f.ID}
 	}
-	b.ids.Set(f)
-	if f.Geom != nil {
-		b.tree.Insert(f.Bound.Min, f.Bound.Max, f)
-	}
-	b.bytes += approxBytes(f)
+	b.indexAdd(f)
 	return nil
 }
 
@@ -212,6 +215,7 @@ func (b *builder) publish(version uint64) *Snapshot {
 		version: version,
 		tree:    b.tree.Copy(),
 		ids:     b.ids.Copy(),
-		bytes:   b.bytes,
+		attrs:   b.publishAttrs(),
+		bytes:   b.bytes + attrBytes(b.attrs),
 	}
 }

@@ -3,7 +3,6 @@ package cache
 import (
 	"fmt"
 	"iter"
-	"strconv"
 
 	"github.com/paulmach/orb"
 	"github.com/tidwall/btree"
@@ -20,6 +19,7 @@ type Snapshot struct {
 	version uint64
 	tree    *rtree.RTreeG[*Feature]
 	ids     *btree.BTreeG[*Feature]
+	attrs   []attrIndex // by field, nil where a field has none
 	bytes   int
 }
 
@@ -52,16 +52,7 @@ func (s *Snapshot) Search(b orb.Bound, fn func(*Feature) bool) {
 }
 
 // Get finds a feature by the text of its id.
-func (s *Snapshot) Get(id string) (*Feature, bool) {
-	// Only the canonical spelling of a number names it ("1", not "01" or
-	// "+1"), so each feature has one URL.
-	if n, err := strconv.ParseInt(id, 10, 64); err == nil && strconv.FormatInt(n, 10) == id {
-		if f, ok := s.ids.Get(&Feature{ID: NumID(n)}); ok {
-			return f, true
-		}
-	}
-	return s.ids.Get(&Feature{ID: StrID(id)})
-}
+func (s *Snapshot) Get(id string) (*Feature, bool) { return findID(s.ids, id) }
 
 // At returns the i-th feature in id order, for offset paging without a scan.
 func (s *Snapshot) At(i int) (*Feature, bool) { return s.ids.GetAt(i) }
