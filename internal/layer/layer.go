@@ -94,10 +94,24 @@ type Access struct {
 }
 
 // Masking is the policy that defines a sensitive layer's masked view. It is
-// declared here so the catalogue can carry it; the privacy package applies it.
+// declared here so the catalogue can carry it; the privacy package checks
+// and applies it (its package doc has the rule syntax).
 type Masking struct {
+	// Attributes maps an attribute to its rule: keep, drop, redact,
+	// partial, hash or generalise[:band|day|month|year].
 	Attributes map[string]string `yaml:"attributes" json:"attributes,omitempty"`
-	Geometry   string            `yaml:"geometry" json:"geometry,omitempty"`
+	// Others is the rule for attributes Attributes does not name: keep
+	// (the default) or drop, so a column added later stays hidden.
+	Others string `yaml:"others" json:"others,omitempty"`
+	// Geometry is keep (or empty), snap:N, displace:R[:min=M], centroid
+	// or aggregate:N[:k=K][:centre], distances in HK1980 Grid metres.
+	Geometry string `yaml:"geometry" json:"geometry,omitempty"`
+	// MinZoom is the least zoom of the masked view's tiles (0: the
+	// layer's).
+	MinZoom int `yaml:"min_zoom" json:"minZoom,omitempty"`
+	// MinACR is the authentication context class (a token's acr claim)
+	// needed, besides the unmasked right, to read the full view.
+	MinACR string `yaml:"min_acr" json:"minAcr,omitempty"`
 }
 
 // Layer is one published collection.
