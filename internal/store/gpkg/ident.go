@@ -20,6 +20,9 @@ func (e *InvalidNameError) Error() string {
 	return fmt.Sprintf("gpkg: %s name %q %s", e.Kind, e.Name, e.Reason)
 }
 
+// csdiTables are the tables csdi keeps beside the layers.
+var csdiTables = map[string]bool{"csdi_layers": true, "csdi_meta": true, "csdi_change_log": true, "csdi_actor": true}
+
 // checkName rejects names SQLite or the GeoPackage spec reserve.
 func checkName(kind, name string) error {
 	lower := strings.ToLower(name)
@@ -29,7 +32,7 @@ func checkName(kind, name string) error {
 	case strings.ContainsRune(name, 0):
 		return &InvalidNameError{kind, name, "contains a NUL byte"}
 	case kind == "table" && (strings.HasPrefix(lower, "gpkg_") || strings.HasPrefix(lower, "rtree_") ||
-		strings.HasPrefix(lower, "sqlite_") || lower == "csdi_layers"):
+		strings.HasPrefix(lower, "sqlite_") || csdiTables[lower]):
 		return &InvalidNameError{kind, name, "is reserved by SQLite, the GeoPackage spec or csdi"}
 	}
 	return nil

@@ -20,7 +20,8 @@ type featureTable struct {
 // column is one row of PRAGMA table_info.
 type column struct {
 	name, declared string
-	pk             int // position in the primary key, 0 if not part of it
+	pk             int  // position in the primary key, 0 if not part of it
+	notNull        bool // declared NOT NULL
 }
 
 // Layers lists every feature table in gpkg_contents: the layer csdi wrote
@@ -35,6 +36,11 @@ func (s *Store) Layers(ctx context.Context) ([]layer.Layer, error) {
 		return nil, fmt.Errorf("gpkg: list layers: %w", err)
 	}
 	defer tx.Rollback()
+	return s.layers(ctx, tx)
+}
+
+// layers is Layers within the caller's transaction.
+func (s *Store) layers(ctx context.Context, tx execer) ([]layer.Layer, error) {
 	tables, err := featureTables(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -93,7 +99,7 @@ func featureTables(ctx context.Context, q execer) ([]featureTable, error) {
 }
 
 func columns(ctx context.Context, q execer, table string) ([]column, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, type, pk FROM pragma_table_info(?)`, table)
+	rows, err := q.QueryContext(ctx, `SELECT name, type, pk, "notnull" FROM pragma_table_info(?)`, table)
 	if err != nil {
 		return nil, fmt.Errorf("gpkg: columns of %q: %w", table, err)
 	}
@@ -101,7 +107,7 @@ func columns(ctx context.Context, q execer, table string) ([]column, error) {
 	var out []column
 	for rows.Next() {
 		var c column
-		if err := rows.Scan(&c.name, &c.declared, &c.pk); err != nil {
+		if err := rows.Scan(&c.name, &c.declared, &c.pk, &c.notNull); err != nil {
 			return nil, fmt.Errorf("gpkg: columns of %q: %w", table, err)
 		}
 		out = append(out, c)
@@ -187,8 +193,9 @@ func sourceOf(t featureTable, cols []column, idColumn string) layer.Source {
 }
 
 // inferFields returns a field for each column that is not the id, the
-// geometry, or already covered, typed from its declared type; columns of
-// types csdi cannot publish are skipped with a warning.
+// geometry, or already covered, typed from its declared type and required
+// when it is NOT NULL; columns of types csdi cannot publish are skipped
+// with a warning.
 func (s *Store) inferFields(l *layer.Layer, cols []column, covered map[string]bool) []layer.Field {
 	var out []layer.Field
 	pk := integerKey(cols)
@@ -206,7 +213,7 @@ func (s *Store) inferFields(l *layer.Layer, cols []column, covered map[string]bo
 				"table", l.Source.Table, "column", c.name, "type", c.declared)
 			continue
 		}
-		out = append(out, layer.Field{Name: c.name, Type: t})
+		out = append(out, layer.Field{Name: c.name, Type: t, Required: c.notNull})
 	}
 	return out
 }

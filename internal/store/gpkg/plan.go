@@ -16,6 +16,7 @@ type tablePlan struct {
 	idColumn string   // the layer's id column; "" lets the key be "fid"
 	columns  []string // one per field, in the layer's order
 	types    []string // declared type of each column
+	notNull  []bool   // of each column: the field is required
 }
 
 // defaultGeometryColumn names the geometry column of a layer that names none.
@@ -65,6 +66,7 @@ func planTable(l *layer.Layer) (*tablePlan, error) {
 		}
 		p.columns = append(p.columns, c)
 		p.types = append(p.types, columnType(f.Type))
+		p.notNull = append(p.notNull, f.Required)
 	}
 	return p, nil
 }
@@ -121,6 +123,9 @@ func (p *tablePlan) createSQL(k idKind) string {
 	fmt.Fprintf(&b, ", %s %s", quote(p.geom), p.geomType)
 	for i, c := range p.columns {
 		fmt.Fprintf(&b, ", %s %s", quote(c), p.types[i])
+		if p.notNull[i] {
+			b.WriteString(" NOT NULL")
+		}
 	}
 	b.WriteString(")")
 	return b.String()

@@ -67,6 +67,18 @@ var rtreeTriggers = []struct{ suffix, body string }{
 // calls it after filling the table and the index itself, so the bulk insert
 // does not pay for a trigger per row.
 func finishRTree(ctx context.Context, ex execer, table, geom, key string) error {
+	if err := createRTreeTriggers(ctx, ex, table, geom, key); err != nil {
+		return err
+	}
+	_, err := ex.ExecContext(ctx, `INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
+		VALUES (?, ?, ?, ?, 'write-only')`, table, geom, rtreeExtension, rtreeDefinition)
+	if err != nil {
+		return fmt.Errorf("register spatial index: %w", err)
+	}
+	return nil
+}
+
+func createRTreeTriggers(ctx context.Context, ex execer, table, geom, key string) error {
 	r := rtreeName(table, geom)
 	repl := strings.NewReplacer("<t>", quote(table), "<c>", quote(geom), "<i>", quote(key), "<r>", quote(r))
 	for _, t := range rtreeTriggers {
@@ -75,10 +87,17 @@ func finishRTree(ctx context.Context, ex execer, table, geom, key string) error 
 			return fmt.Errorf("create spatial index trigger: %w", err)
 		}
 	}
-	_, err := ex.ExecContext(ctx, `INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
-		VALUES (?, ?, ?, ?, 'write-only')`, table, geom, rtreeExtension, rtreeDefinition)
-	if err != nil {
-		return fmt.Errorf("register spatial index: %w", err)
+	return nil
+}
+
+// dropRTreeTriggers removes the spatial index triggers, so rows can be
+// written without them and the index built once afterwards.
+func dropRTreeTriggers(ctx context.Context, ex execer, table, geom string) error {
+	r := rtreeName(table, geom)
+	for _, t := range rtreeTriggers {
+		if _, err := ex.ExecContext(ctx, "DROP TRIGGER IF EXISTS "+quote(r+"_"+t.suffix)); err != nil {
+			return fmt.Errorf("drop spatial index trigger: %w", err)
+		}
 	}
 	return nil
 }

@@ -6,6 +6,13 @@
 // Geometries are read in the table's own SRID, so the store serves only
 // tables whose SRID internal/crs can transform (EPSG:4326 always); Load
 // reports an UnsupportedSRIDError for any other.
+//
+// The write path (store.Editor, store.ChangeLog, store.History) keeps its
+// change log in the GeoPackage itself, filled by triggers so that edits by
+// GDAL, QGIS or the sqlite3 shell are logged too: see migrate.go for the
+// schema, edit.go for transactions, changelog.go for readers and
+// history.go for versions and rollback. Migrate installs the log; Open
+// does not, so a file only read, or made for a download, stays as it is.
 package gpkg
 
 import (
@@ -18,6 +25,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/csdi-hk/csdi/internal/store"
@@ -37,11 +46,20 @@ type Store struct {
 	conn connector
 	log  *slog.Logger
 	path string
+
+	changed  notifier     // wakes Wait when this Store commits a change
+	consumed atomic.Int64 // the highest seq Changes or Head has returned
+
+	checkedMu sync.Mutex
+	checked   map[string]int64 // layer key → schema cookie its triggers were checked at
 }
 
 var (
-	_ store.Store  = (*Store)(nil)
-	_ store.Writer = (*Store)(nil)
+	_ store.Store     = (*Store)(nil)
+	_ store.Writer    = (*Store)(nil)
+	_ store.Editor    = (*Store)(nil)
+	_ store.ChangeLog = (*Store)(nil)
+	_ store.History   = (*Store)(nil)
 )
 
 // busyTimeout is how long a statement waits for another connection's

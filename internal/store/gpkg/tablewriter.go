@@ -28,12 +28,8 @@ type tableWriter struct {
 	index  []rtreeCell
 }
 
-// newTableWriter creates the table for ids like firstID, and its rtree.
-func newTableWriter(ctx context.Context, tx *sql.Tx, l *layer.Layer, plan *tablePlan, firstID any) (*tableWriter, error) {
-	kind, err := kindOf(firstID)
-	if err != nil {
-		return nil, err
-	}
+// newTableWriter creates the table for ids of kind, and its rtree.
+func newTableWriter(ctx context.Context, tx *sql.Tx, l *layer.Layer, plan *tablePlan, kind idKind) (*tableWriter, error) {
 	if kind == stringIDs && plan.idColumn == "" {
 		return nil, fmt.Errorf("string ids need the layer's source id column to be set")
 	}
@@ -43,6 +39,7 @@ func newTableWriter(ctx context.Context, tx *sql.Tx, l *layer.Layer, plan *table
 	if err := createRTree(ctx, tx, plan.table, plan.geom); err != nil {
 		return nil, err
 	}
+	var err error
 	w := &tableWriter{
 		l: l, plan: plan, kind: kind, key: plan.key(kind), tx: tx,
 		// With a cancellable context the driver starts a watcher goroutine
@@ -113,22 +110,33 @@ func (w *tableWriter) geometry(g orb.Geometry) (envelope, error) {
 	if g == nil {
 		return envelope{}, nil
 	}
-	g, err := normalise(g)
+	blob, env, err := appendGeometryBlob(w.blob[:0], g, w.l.GeometryType, w.plan.srid)
 	if err != nil {
 		return envelope{}, err
 	}
-	if want := w.l.GeometryType; want != "" && want != layer.AnyGeometry && g.GeoJSONType() != string(want) {
-		return envelope{}, fmt.Errorf("a %s in a layer of %s geometries", g.GeoJSONType(), want)
+	w.blob = blob
+	w.args[1] = w.blob
+	w.extent.merge(env)
+	return env, nil
+}
+
+// appendGeometryBlob appends the blob of the non-nil geometry g in srid to
+// dst, after checking that it is of the type want (any, when want is "" or
+// Geometry) and has only finite coordinates; it returns g's envelope too.
+func appendGeometryBlob(dst []byte, g orb.Geometry, want layer.GeometryType, srid int) ([]byte, envelope, error) {
+	g, err := normalise(g)
+	if err != nil {
+		return dst, envelope{}, err
+	}
+	if want != "" && want != layer.AnyGeometry && g.GeoJSONType() != string(want) {
+		return dst, envelope{}, fmt.Errorf("a %s in a layer of %s geometries", g.GeoJSONType(), want)
 	}
 	env := newEnvelope()
 	env.add(g)
 	if env.n > 0 && !env.finite() {
-		return envelope{}, fmt.Errorf("geometry has NaN or infinite coordinates")
+		return dst, envelope{}, fmt.Errorf("geometry has NaN or infinite coordinates")
 	}
-	w.blob = appendBlob(w.blob[:0], g, int32(w.plan.srid), env)
-	w.args[1] = w.blob
-	w.extent.merge(env)
-	return env, nil
+	return appendBlob(dst, g, int32(srid), env), env, nil
 }
 
 // finish adds the triggers, the GeoPackage registrations and the metadata.

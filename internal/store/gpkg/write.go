@@ -2,6 +2,7 @@ package gpkg
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"iter"
@@ -60,7 +61,11 @@ func (s *Store) writeLayer(ctx context.Context, l *layer.Layer, records iter.Seq
 			return fmt.Errorf("after %d records: %w", n, err)
 		}
 		if w == nil {
-			if w, err = newTableWriter(ctx, tx, l, plan, rec.ID); err != nil {
+			kind, err := kindOf(rec.ID)
+			if err != nil {
+				return fmt.Errorf("record %d: %w", n, err)
+			}
+			if w, err = newTableWriter(ctx, tx, l, plan, kind); err != nil {
 				return err
 			}
 		}
@@ -75,15 +80,45 @@ func (s *Store) writeLayer(ctx context.Context, l *layer.Layer, records iter.Seq
 		}
 	}
 	if w == nil { // no records: still an (empty) table
-		if w, err = newTableWriter(ctx, tx, l, plan, nil); err != nil {
+		if w, err = newTableWriter(ctx, tx, l, plan, intIDs); err != nil {
 			return err
 		}
 	}
 	if err := w.finish(ctx); err != nil {
 		return err
 	}
+	logged, err := s.logReload(ctx, tx, l)
+	if err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if logged {
+		s.changed.broadcast()
+	}
 	return nil
+}
+
+// writeLayerActor is the actor of the reload a WriteLayer logs.
+const writeLayerActor = "csdi"
+
+// logReload records that table was rewritten as a whole, and puts the
+// change-log triggers on the new table, when the file has a change log. A
+// file without one (a download made by Export, a demo file not yet
+// served) is left a plain GeoPackage; Migrate adds the log later.
+func (s *Store) logReload(ctx context.Context, tx *sql.Tx, l *layer.Layer) (bool, error) {
+	ok, err := hasLog(ctx, tx)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := s.prepareLog(ctx, tx, l.Source.Table, idColumns(*l)); err != nil {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO csdi_change_log (layer, feature_id, op, at, actor)
+		VALUES (?, NULL, 'R', `+nowSQL+`, ?)`, layerKey(l.Source.Table), writeLayerActor)
+	if err != nil {
+		return false, fmt.Errorf("log the reload: %w", err)
+	}
+	return true, nil
 }

@@ -1,6 +1,7 @@
 // Package storetest is the contract every store backend passes: what a
 // Writer writes, Layers discovers with the right schema and Load streams back
-// unchanged.
+// unchanged (Run); and the write path — Edit, the change log, history and
+// rollback — behaves the same on every backend (RunEdit, in edit.go).
 package storetest
 
 import (
