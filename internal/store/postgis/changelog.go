@@ -91,7 +91,7 @@ func inFlight(ctx context.Context, tx pgx.Tx) ([]int64, error) {
 }
 
 func readChanges(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]store.Change, error) {
-	rows, err := tx.Query(ctx, `SELECT seq, layer, feature_id, op, at, actor FROM csdi.change_log `+where, args...)
+	rows, err := tx.Query(ctx, `SELECT seq, layer, feature_id, id_num, op, at, actor FROM csdi.change_log `+where, args...)
 	if err != nil {
 		return nil, notMigrated(err)
 	}
@@ -99,16 +99,20 @@ func readChanges(ctx context.Context, tx pgx.Tx, where string, args ...any) ([]s
 	var out []store.Change
 	for rows.Next() {
 		var (
-			ch store.Change
-			id *string
-			op byte
+			ch    store.Change
+			id    *string
+			idNum bool
+			op    byte
 		)
-		if err := rows.Scan(&ch.Seq, &ch.Layer, &id, &op, &ch.At, &ch.Actor); err != nil {
+		if err := rows.Scan(&ch.Seq, &ch.Layer, &id, &idNum, &op, &ch.At, &ch.Actor); err != nil {
 			return nil, err
 		}
 		ch.Op = store.Op(op)
 		if id != nil {
 			ch.ID = *id
+			if n, err := strconv.ParseInt(*id, 10, 64); err == nil && idNum {
+				ch.ID = n
+			}
 		}
 		out = append(out, ch)
 	}

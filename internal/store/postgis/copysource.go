@@ -24,6 +24,9 @@ type recordSource struct {
 	enc    *ewkb.Encoder
 	err    error
 	n      int // records read, for error messages
+	// nilIDs lets a record without an id through as NULL, for a staging
+	// table that numbers them afterwards.
+	nilIDs bool
 }
 
 func newRecordSource(l *layer.Layer, ids idKind, ncols int, next func() (store.Record, error, bool)) *recordSource {
@@ -55,12 +58,15 @@ func (s *recordSource) Err() error { return s.err }
 
 func (s *recordSource) fill(rec store.Record) error {
 	i := 0
-	if s.ids != noID {
+	if s.ids != noID && rec.ID == nil && s.nilIDs {
+		s.values[i] = nil
+		i++
+	} else if s.ids != noID {
 		if rec.ID == nil {
 			return fmt.Errorf("the record has no id")
 		}
 		var err error
-		if s.ids == integerID {
+		if s.ids == integerID || s.ids == identityID {
 			s.values[i], err = toInt(rec.ID)
 		} else {
 			s.values[i], err = toString(rec.ID)

@@ -165,34 +165,69 @@ func (t *pgTx) Insert(ctx context.Context, r store.Record) (any, error) {
 	if err := t.tx.QueryRow(ctx, q, args...).Scan(&id); err != nil {
 		return nil, t.wrap("insert", r.ID, err)
 	}
+	if r.ID != nil {
+		if err := t.bumpSequence(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return t.typedID(ctx, id)
 }
 
 // nextID is the expression for a new feature's id: empty when the column
 // has a default (a sequence or identity) that picks it, else one more than
-// the largest, under a lock on the layer so two inserts cannot pick the
-// same.
+// the largest id the layer has ever had — in the table or deleted, so a
+// deleted feature's id, and its history, is never given to another — under
+// a lock on the layer so two inserts cannot pick the same.
 func (t *pgTx) nextID(ctx context.Context) (string, error) {
+	hasDefault, typ, err := t.idDefault(ctx)
+	if err != nil {
+		return "", err
+	}
+	if hasDefault {
+		return "", nil
+	}
+	if !integerType(typ) {
+		return "", &store.ValueError{Field: "id", Reason: "layer " + t.l.ID + " has " + typ + " ids, which the client must give"}
+	}
+	if _, err := t.tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", t.table); err != nil {
+		return "", fmt.Errorf("postgis: lock %s for a new id: %w", t.l.ID, err)
+	}
+	return "(" + t.highestID() + " + 1)", nil
+}
+
+// highestID is the expression for the largest id the layer has had.
+func (t *pgTx) highestID() string {
+	return "GREATEST((SELECT max(" + t.idColumn() + ") FROM " + t.table + "), " +
+		"(SELECT max(feature_id::bigint) FROM csdi.change_log WHERE layer = " + quoteLiteral(t.s.LayerKey(t.l)) +
+		" AND op = 'D' AND id_num), 0)"
+}
+
+// idDefault reports whether the id column has a default and its type.
+func (t *pgTx) idDefault(ctx context.Context) (bool, string, error) {
 	var hasDefault bool
 	var typ string
 	err := t.tx.QueryRow(ctx, `SELECT atthasdef OR attidentity <> '', format_type(atttypid, NULL)
 		FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2`,
 		t.table, t.l.Source.IDColumn).Scan(&hasDefault, &typ)
 	if err != nil {
-		return "", fmt.Errorf("postgis: look up id column of %s: %w", t.l.ID, err)
+		return false, "", fmt.Errorf("postgis: look up id column of %s: %w", t.l.ID, err)
 	}
-	if hasDefault {
-		return "", nil
+	return hasDefault, typ, nil
+}
+
+// bumpSequence moves the id column's sequence, if it has one, past ids
+// given explicitly, so the ids it hands out later do not collide with them.
+func (t *pgTx) bumpSequence(ctx context.Context) error {
+	if typ, err := t.s.idType(ctx, t.l); err != nil || !integerType(typ) {
+		return err
 	}
-	switch typ {
-	case "bigint", "integer", "smallint", "numeric":
-	default:
-		return "", &store.ValueError{Field: "id", Reason: "layer " + t.l.ID + " has " + typ + " ids, which the client must give"}
+	_, err := t.tx.Exec(ctx, `SELECT setval(s, GREATEST((SELECT max(`+t.idColumn()+`) FROM `+t.table+`), 1))
+		FROM pg_get_serial_sequence($1, $2) AS s WHERE s IS NOT NULL
+		AND (SELECT max(`+t.idColumn()+`) FROM `+t.table+`) >= nextval(s)`, t.table, t.l.Source.IDColumn)
+	if err != nil {
+		return fmt.Errorf("postgis: advance the id sequence of %s: %w", t.l.ID, err)
 	}
-	if _, err := t.tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", t.table); err != nil {
-		return "", fmt.Errorf("postgis: lock %s for a new id: %w", t.l.ID, err)
-	}
-	return "(SELECT coalesce(max(" + t.idColumn() + "), 0) + 1 FROM " + t.table + ")", nil
+	return nil
 }
 
 // typedID is an id read back as text, as the store yields it.
@@ -201,8 +236,7 @@ func (t *pgTx) typedID(ctx context.Context, id string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch typ {
-	case "bigint", "integer", "smallint":
+	if integerType(typ) {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("postgis: id %q: %w", id, err)
@@ -265,9 +299,12 @@ func (t *pgTx) DeleteAll(ctx context.Context) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// Copy streams records with COPY: straight into the table, or for an
-// upsert into a temporary copy of it that one INSERT ... ON CONFLICT then
-// merges. Either way the change-log trigger runs once per statement.
+// Copy streams records with COPY: straight into the table when every
+// record has an id (known from the first: a later one without is refused),
+// otherwise, and for an upsert, into a temporary copy of the table that one
+// INSERT ... SELECT then merges after numbering the records without ids
+// above every id the layer has had (and every id in the batch). Either way
+// the change-log trigger runs once per statement.
 func (t *pgTx) Copy(ctx context.Context, records iter.Seq2[store.Record, error], upsert bool) (int64, error) {
 	next, stop := iter.Pull2(records)
 	defer stop()
@@ -278,38 +315,25 @@ func (t *pgTx) Copy(ctx context.Context, records iter.Seq2[store.Record, error],
 	if firstErr != nil {
 		return 0, fmt.Errorf("record 1: %w", firstErr)
 	}
-	ids := integerID
 	typ, err := t.s.idType(ctx, t.l)
 	if err != nil {
 		return 0, err
 	}
-	switch typ {
-	case "bigint", "integer", "smallint":
-	default:
+	ids := integerID
+	if !integerType(typ) {
 		ids = textID
 	}
 	cols := []string{t.l.Source.IDColumn, t.l.Source.GeometryColumn}
-	if first.ID == nil {
-		if upsert {
-			return 0, &store.ValueError{Field: "id", Reason: "an upsert needs every feature's id"}
-		}
-		next, err := t.nextID(ctx)
-		if err != nil {
-			return 0, err
-		}
-		if next != "" {
-			return 0, &store.ValueError{Field: "id", Reason: "layer " + t.l.ID + " needs the ids of imported features"}
-		}
-		ids, cols = noID, cols[1:]
-	}
 	for _, f := range t.l.Fields {
 		cols = append(cols, f.SourceColumn())
 	}
+	staged := upsert || first.ID == nil
 	src := newRecordSource(t.l, ids, len(cols), replay(first, ok, next))
+	src.nilIDs = staged && ids == integerID
 	target := pgx.Identifier{schemaOf(t.l.Source.Schema), t.l.Source.Table}
-	if upsert {
-		if _, err := t.tx.Exec(ctx, "DROP TABLE IF EXISTS pg_temp.csdi_upsert; CREATE TEMP TABLE csdi_upsert (LIKE "+t.table+" INCLUDING DEFAULTS) ON COMMIT DROP"); err != nil {
-			return 0, t.wrap("upsert", nil, err)
+	if staged {
+		if err := t.stage(ctx); err != nil {
+			return 0, err
 		}
 		target = pgx.Identifier{"csdi_upsert"}
 	}
@@ -320,8 +344,53 @@ func (t *pgTx) Copy(ctx context.Context, records iter.Seq2[store.Record, error],
 		}
 		return 0, t.wrap("copy", nil, err)
 	}
-	if !upsert {
-		return n, nil
+	if staged {
+		if err := t.merge(ctx, cols, ids, upsert); err != nil {
+			return 0, err
+		}
+	}
+	return n, t.bumpSequence(ctx)
+}
+
+// stage makes the temporary table a staged Copy writes to: the layer's
+// columns, ids nullable, and the order records came in.
+func (t *pgTx) stage(ctx context.Context) error {
+	id := pgx.Identifier{t.l.Source.IDColumn}.Sanitize()
+	for _, q := range []string{
+		"DROP TABLE IF EXISTS pg_temp.csdi_upsert",
+		"CREATE TEMP TABLE csdi_upsert (LIKE " + t.table + " INCLUDING DEFAULTS, csdi_ord bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP",
+		"ALTER TABLE pg_temp.csdi_upsert ALTER COLUMN " + id + " DROP NOT NULL",
+	} {
+		if _, err := t.tx.Exec(ctx, q); err != nil {
+			return t.wrap("copy", nil, err)
+		}
+	}
+	return nil
+}
+
+// merge numbers the staged records without ids and writes the staged rows
+// to the layer: inserted, or for an upsert also replacing existing ids,
+// the last record of an id given twice winning as if written one by one.
+func (t *pgTx) merge(ctx context.Context, cols []string, ids idKind, upsert bool) error {
+	id := pgx.Identifier{t.l.Source.IDColumn}.Sanitize()
+	if ids == integerID {
+		if _, err := t.tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", t.table); err != nil {
+			return t.wrap("copy", nil, err)
+		}
+		_, err := t.tx.Exec(ctx, `UPDATE pg_temp.csdi_upsert u SET `+id+` = h.high + n.rn
+			FROM (SELECT csdi_ord, row_number() OVER (ORDER BY csdi_ord) AS rn FROM pg_temp.csdi_upsert WHERE `+id+` IS NULL) n,
+			     (SELECT GREATEST(`+t.highestID()+`, (SELECT max(`+id+`) FROM pg_temp.csdi_upsert)) AS high) h
+			WHERE u.csdi_ord = n.csdi_ord`)
+		if err != nil {
+			return t.wrap("copy", nil, err)
+		}
+	}
+	var missing bool
+	if err := t.tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_temp.csdi_upsert WHERE "+id+" IS NULL)").Scan(&missing); err != nil {
+		return t.wrap("copy", nil, err)
+	}
+	if missing {
+		return &store.ValueError{Field: "id", Reason: "layer " + t.l.ID + " needs the ids of imported features"}
 	}
 	quoted := make([]string, len(cols))
 	sets := make([]string, 0, len(cols)-1)
@@ -332,15 +401,16 @@ func (t *pgTx) Copy(ctx context.Context, records iter.Seq2[store.Record, error],
 		}
 	}
 	list := strings.Join(quoted, ", ")
-	q := "INSERT INTO " + t.table + " (" + list + ") SELECT " + list + " FROM pg_temp.csdi_upsert ON CONFLICT (" +
-		quoted[0] + ") DO UPDATE SET " + strings.Join(sets, ", ")
-	if _, err := t.tx.Exec(ctx, q); err != nil {
-		if pgErrorCode(err) == "21000" { // cardinality_violation: one id twice
-			return 0, &store.ValueError{Field: "id", Reason: "the same id appears more than once"}
-		}
-		return 0, t.wrap("upsert", nil, err)
+	q := "INSERT INTO " + t.table + " (" + list + ") SELECT " + list + " FROM pg_temp.csdi_upsert ORDER BY csdi_ord"
+	if upsert {
+		q = "INSERT INTO " + t.table + " (" + list + ") SELECT DISTINCT ON (" + id + ") " + list +
+			" FROM pg_temp.csdi_upsert ORDER BY " + id + ", csdi_ord DESC ON CONFLICT (" +
+			id + ") DO UPDATE SET " + strings.Join(sets, ", ")
 	}
-	return n, nil
+	if _, err := t.tx.Exec(ctx, q); err != nil {
+		return t.wrap("copy", nil, err)
+	}
+	return nil
 }
 
 // Invalid asks PostGIS which geometries are invalid, and why, inside the
@@ -465,7 +535,7 @@ func (s *Store) CreateLayer(ctx context.Context, l *layer.Layer) (layer.Layer, e
 			return out, err
 		}
 	}
-	ids := integerID
+	ids := identityID
 	if out.ClientIDs() {
 		ids = textID
 	}

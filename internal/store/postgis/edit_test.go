@@ -3,6 +3,7 @@ package postgis
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestEditLogsEveryChange(t *testing.T) {
 	}
 	var got []string
 	for _, ch := range changes {
-		got = append(got, ch.Op.String()+" "+ch.ID.(string)+" "+ch.Actor)
+		got = append(got, fmt.Sprintf("%s %v %s", ch.Op, ch.ID, ch.Actor))
 	}
 	want := []string{"insert 1 alice", "insert 7 alice", "update 1 alice", "delete 7 postgres"}
 	if !slices.Equal(got, want) {
@@ -131,7 +132,7 @@ func TestChangesCommittedOutOfOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(first) != 1 || first[0].ID != "2" {
+	if len(first) != 1 || first[0].ID != int64(2) {
 		t.Fatalf("first read = %+v, want feature 2 only", first)
 	}
 	if err := slow.Commit(ctx); err != nil {
@@ -141,7 +142,7 @@ func TestChangesCommittedOutOfOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(late) != 1 || late[0].ID != "1" || late[0].Seq >= first[0].Seq {
+	if len(late) != 1 || late[0].ID != int64(1) || late[0].Seq >= first[0].Seq {
 		t.Fatalf("second read = %+v, want feature 1, numbered before feature 2 (%d)", late, first[0].Seq)
 	}
 	_ = l

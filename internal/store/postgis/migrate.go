@@ -26,6 +26,7 @@ CREATE TABLE csdi.change_log (
 	seq        bigserial PRIMARY KEY,
 	layer      text        NOT NULL,              -- schema.table
 	feature_id text,                               -- NULL: re-read the whole layer
+	id_num     boolean     NOT NULL DEFAULT false,    -- feature_id is an integer id
 	op         "char"      NOT NULL,              -- I U D R
 	at         timestamptz NOT NULL DEFAULT clock_timestamp(),
 	actor      text        NOT NULL,
@@ -36,6 +37,10 @@ CREATE TABLE csdi.change_log (
 CREATE INDEX change_log_feature ON csdi.change_log (layer, feature_id, seq);
 CREATE INDEX change_log_txid ON csdi.change_log (txid);
 CREATE INDEX change_log_at ON csdi.change_log (at);
+-- The highest id a layer ever deleted: new ids go above it, so a deleted
+-- feature's id (and its history) is never given to another.
+CREATE INDEX change_log_deleted_ids ON csdi.change_log (layer, (feature_id::bigint))
+	WHERE op = 'D' AND id_num;
 
 -- log_changes is an AFTER ... FOR EACH STATEMENT trigger with transition
 -- tables new_rows/old_rows: one INSERT ... SELECT per statement, however
@@ -49,30 +54,31 @@ DECLARE
 	layer_key text := TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME;
 	id_col    text := TG_ARGV[0];
 	geom_col  text := TG_ARGV[1];
+	id_num    boolean := TG_ARGV[2] = 'integer';
 	who       text := coalesce(nullif(current_setting('csdi.actor', true), ''), session_user::text);
 BEGIN
 	IF TG_OP = 'TRUNCATE' OR id_col = '' THEN
 		INSERT INTO csdi.change_log (layer, op, actor) VALUES (layer_key, 'R', who);
 	ELSIF TG_OP = 'INSERT' THEN
-		EXECUTE format('INSERT INTO csdi.change_log (layer, feature_id, op, actor)
-			SELECT $1, n.%1$I::text, ''I'', $2 FROM new_rows n ORDER BY n.%1$I', id_col)
-			USING layer_key, who;
+		EXECUTE format('INSERT INTO csdi.change_log (layer, feature_id, id_num, op, actor)
+			SELECT $1, n.%1$I::text, $3, ''I'', $2 FROM new_rows n ORDER BY n.%1$I', id_col)
+			USING layer_key, who, id_num;
 	ELSIF TG_OP = 'DELETE' THEN
-		EXECUTE format('INSERT INTO csdi.change_log (layer, feature_id, op, actor, old_row, old_geom)
-			SELECT $1, o.%1$I::text, ''D'', $2, to_jsonb(o) - %2$L, ST_AsEWKB(o.%2$I)
+		EXECUTE format('INSERT INTO csdi.change_log (layer, feature_id, id_num, op, actor, old_row, old_geom)
+			SELECT $1, o.%1$I::text, $3, ''D'', $2, to_jsonb(o) - %2$L, ST_AsEWKB(o.%2$I)
 			FROM old_rows o ORDER BY o.%1$I', id_col, geom_col)
-			USING layer_key, who;
+			USING layer_key, who, id_num;
 	ELSE -- UPDATE: an update that changes an id deletes one feature and inserts another
-		EXECUTE format('INSERT INTO csdi.change_log (layer, feature_id, op, actor, old_row, old_geom)
-			SELECT $1, o.%1$I::text,
+		EXECUTE format('INSERT INTO csdi.change_log (layer, feature_id, id_num, op, actor, old_row, old_geom)
+			SELECT $1, o.%1$I::text, $3,
 				CASE WHEN EXISTS (SELECT 1 FROM new_rows n WHERE n.%1$I = o.%1$I) THEN ''U'' ELSE ''D'' END,
 				$2, to_jsonb(o) - %2$L, ST_AsEWKB(o.%2$I)
 			FROM old_rows o ORDER BY o.%1$I', id_col, geom_col)
-			USING layer_key, who;
-		EXECUTE format('INSERT INTO csdi.change_log (layer, feature_id, op, actor)
-			SELECT $1, n.%1$I::text, ''I'', $2 FROM new_rows n
+			USING layer_key, who, id_num;
+		EXECUTE format('INSERT INTO csdi.change_log (layer, feature_id, id_num, op, actor)
+			SELECT $1, n.%1$I::text, $3, ''I'', $2 FROM new_rows n
 			WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.%1$I = n.%1$I) ORDER BY n.%1$I', id_col)
-			USING layer_key, who;
+			USING layer_key, who, id_num;
 	END IF;
 	PERFORM pg_notify('` + notifyChannel + `', layer_key);
 	RETURN NULL;
@@ -138,6 +144,9 @@ func (s *Store) Migrate(ctx context.Context, layers []layer.Layer) (from int, er
 	return from, nil
 }
 
+// SchemaVersion is the version Migrate installs.
+func (s *Store) SchemaVersion() int { return SchemaVersion }
+
 // schemaVersion is the installed version of the csdi schema, 0 for none.
 func schemaVersion(ctx context.Context, q interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
@@ -173,7 +182,19 @@ func installTriggers(ctx context.Context, tx pgx.Tx, l *layer.Layer) error {
 	if kind != "r" && kind != "p" {
 		return nil
 	}
-	args := quoteLiteral(l.Source.IDColumn) + ", " + quoteLiteral(l.Source.GeometryColumn)
+	idKind := "text"
+	if l.Source.IDColumn != "" {
+		var typ string
+		err := tx.QueryRow(ctx, `SELECT format_type(atttypid, NULL) FROM pg_attribute
+			WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped`, table, l.Source.IDColumn).Scan(&typ)
+		if err != nil {
+			return fmt.Errorf("look up id column %q of %s: %w", l.Source.IDColumn, table, err)
+		}
+		if integerType(typ) {
+			idKind = "integer"
+		}
+	}
+	args := quoteLiteral(l.Source.IDColumn) + ", " + quoteLiteral(l.Source.GeometryColumn) + ", " + quoteLiteral(idKind)
 	stmts := []string{
 		"CREATE OR REPLACE TRIGGER csdi_log_insert AFTER INSERT ON " + table +
 			" REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION csdi.log_changes(" + args + ")",
@@ -194,6 +215,11 @@ func installTriggers(ctx context.Context, tx pgx.Tx, l *layer.Layer) error {
 		}
 	}
 	return nil
+}
+
+// integerType reports whether a column of SQL type typ holds integer ids.
+func integerType(typ string) bool {
+	return typ == "bigint" || typ == "integer" || typ == "smallint"
 }
 
 // quoteLiteral quotes s as an SQL string literal (trigger arguments take no
