@@ -37,6 +37,9 @@ func (h *Handler) conformance(w http.ResponseWriter, r *http.Request) error {
 		ConformsTo: append(slices.Clip(conformanceClasses), h.opts.Conformance...),
 		Links:      selfLinks(httpx.Base(r), "/conformance", q, f, mediaJSON),
 	}
+	if h.opts.Writes != nil {
+		doc.ConformsTo = append(doc.ConformsTo, Part4Classes...)
+	}
 	if f == formatHTML {
 		return h.renderHTML(w, r, q, "conformance.html", doc.Links, doc)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/httpx"
 	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/store"
 )
 
 // Catalog is where the handler finds layers and their published snapshots;
@@ -41,6 +42,12 @@ type Options struct {
 	LandingLinks func(base string) []httpx.Link
 	// GeoPackage, when set, makes f=gpkg downloads available.
 	GeoPackage GeoPackageWriter
+	// History, when set, serves features' past versions
+	// (/items/{featureId}/versions and ?version=).
+	History store.History
+	// Writes, when set, turns on OGC API Features Part 4 (POST, PUT,
+	// PATCH, DELETE); nil serves read-only, writes get 405.
+	Writes *WriteOptions
 	// Now is the clock behind timeStamp; nil means time.Now. Tests fix it.
 	Now func() time.Time
 }
@@ -89,6 +96,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /collections/{collectionId}/queryables", httpx.HandlerFunc(h.queryables))
 	mux.Handle("GET /collections/{collectionId}/items", httpx.HandlerFunc(h.items))
 	mux.Handle("GET /collections/{collectionId}/items/{featureId}", httpx.HandlerFunc(h.item))
+	h.registerWrites(mux)
+	mux.Handle("POST /collections/{collectionId}/import", h.writeHandler(h.importFeatures))
+	mux.Handle("GET /collections/{collectionId}/items/{featureId}/versions", httpx.HandlerFunc(h.versions))
 }
 
 // snapshot finds the snapshot of collection id for request r. It is the

@@ -33,6 +33,9 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("featureId")
+	if v := ir.Values.Get("version"); v != "" {
+		return h.itemVersion(w, r, s, ir, id, v)
+	}
 	f, ok := s.Get(id)
 	if !ok {
 		return httpx.NotFound("collection %q has no feature with id %q", l.ID, truncate(id))
@@ -44,6 +47,14 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", mediaGeoJSON)
 	w.Header().Add("Vary", "Accept")
 	w.Header().Set("Content-Crs", contentCRS(ir.CRS))
+	// The feature's version, for Part 4's If-Match: the same tag in every
+	// CRS and selection, as it names the feature, not the bytes.
+	etag := cache.ETag(f)
+	w.Header().Set("ETag", etag)
+	if inm, ok := headerValues(r, "If-None-Match"); ok && etagMatches(inm, etag, true) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
 	st := newStream(r.Context(), w)
 	st.buf = newGeoJSONFor(l, ir.Fields, ir.SkipGeometry, ir.CRS).appendFeature(st.buf, f, links)
 	st.buf = append(st.buf, '\n')

@@ -37,6 +37,7 @@ type operation struct {
 	Description string         `json:"description,omitempty"`
 	OperationID string         `json:"operationId"`
 	Parameters  []parameter    `json:"parameters,omitempty"`
+	RequestBody map[string]any `json:"requestBody,omitempty"`
 	Responses   map[string]any `json:"responses"`
 }
 
@@ -152,9 +153,24 @@ func (h *Handler) describeCollectionPaths(doc *openAPIDoc, l *layer.Layer) {
 		Description: "Features in id order (or sortby's), a page at a time, or all of them as a download. Attribute parameters keep features whose attribute equals the value given; filter takes any CQL2 expression.",
 		Parameters:  params, Responses: responsesWithNotFound("Features")}}
 
+	itemParams := []parameter{ref("parameters", "featureId"), ref("parameters", "fFeatures"), ref("parameters", "lang"),
+		ref("parameters", "crs"), ref("parameters", "properties"), ref("parameters", "skipGeometry")}
+	if h.opts.History != nil && !l.Sensitive {
+		itemParams = append(itemParams, parameter{Name: "version", In: "query", Schema: map[string]any{"type": "integer", "minimum": 1},
+			Description: "The feature as this change (a version number from its versions list) left it; GeoJSON only."})
+		doc.Paths[path+"/items/{featureId}/versions"] = pathItem{&operation{Tags: tags, Summary: "The versions of one feature of " + title,
+			OperationID: "getFeatureVersions_" + l.ID, Description: "Every change of the feature, oldest first, each linking to the version it made; also after the feature was deleted.",
+			Parameters: []parameter{ref("parameters", "featureId")}, Responses: map[string]any{
+				"200": map[string]any{"description": "The feature's versions.", "content": map[string]any{"application/json": map[string]any{}}},
+				"404": map[string]string{"$ref": "#/components/responses/NotFound"},
+				"500": map[string]string{"$ref": "#/components/responses/ServerError"},
+			}}}
+	}
 	doc.Paths[path+"/items/{featureId}"] = pathItem{&operation{Tags: tags, Summary: "One feature of " + title, OperationID: "getFeature_" + l.ID,
-		Parameters: []parameter{ref("parameters", "featureId"), ref("parameters", "fFeatures"), ref("parameters", "lang"),
-			ref("parameters", "crs"), ref("parameters", "properties"), ref("parameters", "skipGeometry")}, Responses: responsesWithNotFound("Feature")}}
+		Parameters: itemParams, Responses: responsesWithNotFound("Feature")}}
+	if h.opts.Writes != nil {
+		describeWrites(doc, path, l, tags, title)
+	}
 }
 
 // attributeParameter describes ?name=value for a field.

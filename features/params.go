@@ -30,7 +30,7 @@ var (
 	itemsParams = newParamSet("f", "lang", "bbox", "bbox-crs", "limit", "offset", "datetime",
 		"crs", "filter", "filter-lang", "filter-crs", "sortby", "properties", "skipGeometry")
 	// itemParams are the single feature endpoint's.
-	itemParams = newParamSet("f", "lang", "crs", "properties", "skipGeometry")
+	itemParams = newParamSet("f", "lang", "crs", "properties", "skipGeometry", "version")
 )
 
 // parseQuery reads a raw query string strictly: a malformed one is refused
