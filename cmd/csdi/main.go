@@ -21,6 +21,12 @@ Usage:
   csdi serve   [-config FILE] [-addr HOST:PORT]   serve the configured store
   csdi demo    [-config FILE] [-out FILE.gpkg | -database URL] [-buildings N] [-seed N]
                                                  write the demo dataset
+  csdi import  [-config FILE] -layer ID [-append|-upsert|-replace] [-dry-run] FILE
+                                                 import GeoJSON, CSV or a GeoPackage layer
+  csdi migrate [-config FILE]                    install or upgrade the csdi schema
+                                                 (change log, history, triggers)
+  csdi rollback [-config FILE] -layer ID -to SEQ|TIME
+                                                 put a layer back as it was then
   csdi version                                   print the version
 
 Settings come from the YAML file given with -config, overridden by CSDI_*
@@ -55,6 +61,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return serve(ctx, rest, stderr, getenv)
 	case "demo":
 		return demoCmd(ctx, rest, stdout, stderr, getenv)
+	case "import":
+		return importCmd(ctx, rest, stdout, stderr, getenv)
+	case "migrate":
+		return migrateCmd(ctx, rest, stdout, stderr, getenv)
+	case "rollback":
+		return rollbackCmd(ctx, rest, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "csdi", version())
 		return nil

@@ -46,6 +46,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err != nil {
 		return err
 	}
+	if *cfg.Database.AutoMigrate {
+		if err := migrateStore(ctx, st, layers, log); err != nil {
+			return err
+		}
+	}
+	// The change log's head is read before the load, so nothing committed
+	// while the layers load is missed: the syncer starts from there.
+	cl, follow := st.(store.ChangeLog)
+	var head store.Cursor
+	if follow {
+		if head, err = cl.Head(ctx); err != nil {
+			log.Error("live sync off: cannot read the change log", "err", err)
+			follow = false
+		}
+	}
 	c := cache.New(st, layers, log)
 	start := time.Now()
 	if err := c.Load(ctx); err != nil {
@@ -53,12 +68,61 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		log.Error("some layers failed to load", "err", err)
 	}
 	log.Info("cache loaded", "layers", len(layers), "duration", time.Since(start).Round(time.Millisecond))
+	var backends server.Backends
+	if h, ok := st.(store.History); ok && follow {
+		backends.History = h
+	}
+	// Writes reach readers only through the change log: without a syncer
+	// they would never show, so they are only taken while one runs.
+	if ed, ok := st.(store.Editor); ok && follow {
+		backends.Editor = ed
+	}
+	if follow {
+		backends.Syncer = c.NewSyncer(cl, head, cache.SyncOptions{Poll: cfg.Database.SyncPoll})
+		go backends.Syncer.Run(ctx)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
 	}
-	return server.New(cfg, c, log, version()).Serve(ctx, ln)
+	return server.NewWith(cfg, c, log, version(), backends).Serve(ctx, ln)
+}
+
+// migrator is a store with a csdi schema to install: the change log and
+// the triggers that fill it. PostGIS reports the version it came from; the
+// embedded store, whose triggers are per file, does not.
+type migrator interface {
+	Migrate(ctx context.Context, layers []layer.Layer) (from int, err error)
+}
+
+type fileMigrator interface {
+	Migrate(ctx context.Context) error
+}
+
+// migrate installs or upgrades st's csdi schema; ok is false for a store
+// that has none.
+func migrate(ctx context.Context, st store.Store, layers []layer.Layer) (from int, ok bool, err error) {
+	switch m := st.(type) {
+	case migrator:
+		from, err = m.Migrate(ctx, layers)
+		return from, true, err
+	case fileMigrator:
+		return -1, true, m.Migrate(ctx)
+	}
+	return 0, false, nil
+}
+
+func migrateStore(ctx context.Context, st store.Store, layers []layer.Layer, log *slog.Logger) error {
+	from, ok, err := migrate(ctx, st, layers)
+	if !ok {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("migrate the store (or set database.auto_migrate: false and run csdi migrate): %w", err)
+	}
+	log.Info("csdi schema ready", "from_version", from, "layers", len(layers))
+	return nil
 }
 
 // openStore opens PostGIS when a database URL is configured, otherwise the

@@ -26,6 +26,7 @@ type Config struct {
 	Catalog  Catalog       `yaml:"catalog"`
 	Features Features      `yaml:"features"`
 	Tiles    Tiles         `yaml:"tiles"`
+	Writes   Writes        `yaml:"writes"`
 	Log      Log           `yaml:"log"`
 	Layers   []layer.Layer `yaml:"layers"`
 }
@@ -49,6 +50,15 @@ type Database struct {
 	// Discover publishes every table with a geometry column in Schemas,
 	// besides the configured layers.
 	Discover *bool `yaml:"discover"`
+	// AutoMigrate installs or upgrades the csdi schema (the change log and
+	// its triggers) when serve starts; off, run `csdi migrate` yourself.
+	AutoMigrate *bool `yaml:"auto_migrate"`
+	// SyncPoll bounds how long a missed change notification can delay
+	// live sync (500ms).
+	SyncPoll time.Duration `yaml:"sync_poll"`
+	// ReadyMaxLag: /readyz fails while the cache is further behind the
+	// change log than this (10s).
+	ReadyMaxLag time.Duration `yaml:"ready_max_lag"`
 }
 
 // Embedded is the GeoPackage store used when no database is configured.
@@ -84,6 +94,20 @@ type Tiles struct {
 	// CacheBytes bounds the compressed tile cache (CSDI_TILE_CACHE_BYTES;
 	// 0: 256 MiB).
 	CacheBytes int64 `yaml:"cache_bytes"`
+}
+
+// Writes configures the write API (OGC API Features Part 4, imports).
+type Writes struct {
+	// AdminKey authorises every write until per-department access control
+	// exists (CSDI_ADMIN_KEY); empty disables writes over HTTP.
+	AdminKey string `yaml:"admin_key"`
+	// RequireIfMatch makes PUT, PATCH and DELETE without If-Match fail
+	// with 428, so no one overwrites an edit they have not seen.
+	RequireIfMatch bool `yaml:"require_if_match"`
+	// MaxBodyBytes bounds a Part 4 request body (16 MiB); MaxImportBytes
+	// an import's (1 GiB).
+	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
+	MaxImportBytes int64 `yaml:"max_import_bytes"`
 }
 
 // Log sets the structured logger.
@@ -178,6 +202,7 @@ func (c *Config) override(env func(string) string) error {
 	str("CSDI_BASE_URL", &c.Server.BaseURL)
 	str("CSDI_CORS_ORIGIN", &c.Server.CORSOrigin)
 	str("CSDI_DATABASE_URL", &c.Database.URL)
+	str("CSDI_ADMIN_KEY", &c.Writes.AdminKey)
 	if v := env("CSDI_DATABASE_SCHEMAS"); v != "" {
 		c.Database.Schemas = splitList(v)
 	}
@@ -228,6 +253,17 @@ func (c *Config) defaults() {
 	}
 	if c.Database.Discover == nil {
 		c.Database.Discover = &yes
+	}
+	if c.Database.AutoMigrate == nil {
+		c.Database.AutoMigrate = &yes
+	}
+	setDur(&c.Database.SyncPoll, 500*time.Millisecond)
+	setDur(&c.Database.ReadyMaxLag, 10*time.Second)
+	if c.Writes.MaxBodyBytes == 0 {
+		c.Writes.MaxBodyBytes = 16 << 20
+	}
+	if c.Writes.MaxImportBytes == 0 {
+		c.Writes.MaxImportBytes = 1 << 30
 	}
 	setStr(&c.Embedded.Path, "csdi-demo.gpkg")
 	if c.Embedded.Demo == nil {

@@ -33,10 +33,11 @@ func cors(origin string, next http.Handler) http.Handler {
 		if origin != "" {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Expose-Headers", "ETag, Content-Crs, Link")
+			h.Set("Access-Control-Expose-Headers", "ETag, Content-Crs, Link, Location")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-				h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Accept, Accept-Encoding, Accept-Language, Content-Type, Authorization, If-None-Match")
+				// Writes too: a department's web tool edits from the browser.
+				h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE")
+				h.Set("Access-Control-Allow-Headers", "Accept, Accept-Encoding, Accept-Language, Content-Type, Authorization, X-API-Key, If-Match, If-None-Match, Content-Crs")
 				h.Set("Access-Control-Max-Age", "86400")
 				w.WriteHeader(http.StatusNoContent)
 				return

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,10 +15,13 @@ import (
 	"time"
 
 	"github.com/csdi-hk/csdi/features"
+	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/config"
 	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/internal/ingest/gpkgfile"
 	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/store"
 	"github.com/csdi-hk/csdi/internal/store/gpkg"
 	"github.com/csdi-hk/csdi/internal/viewer"
 	"github.com/csdi-hk/csdi/styles"
@@ -31,8 +35,46 @@ type Server struct {
 	handler http.Handler
 }
 
-// New builds the router over the cache.
+// Backends are what a server needs beyond the cache to take writes and
+// report on live sync; the zero value serves a read-only cache.
+type Backends struct {
+	// Syncer follows the store's change log; nil when nothing does (a
+	// store without one, or tests).
+	Syncer *cache.Syncer
+	// History serves features' past versions; nil: none.
+	History store.History
+	// Editor takes writes (Part 4, imports); nil serves read-only.
+	Editor store.Editor
+}
+
+// writeOptions turns writes on when there is an editor. Until access
+// control lands, the admin key authorises every write.
+func writeOptions(cfg *config.Config, b Backends) *features.WriteOptions {
+	if b.Editor == nil {
+		return nil
+	}
+	w := &features.WriteOptions{
+		Editor:         b.Editor,
+		Authorize:      auth.AdminKey(cfg.Writes.AdminKey),
+		RequireIfMatch: cfg.Writes.RequireIfMatch,
+		MaxBodyBytes:   cfg.Writes.MaxBodyBytes,
+		MaxImportBytes: cfg.Writes.MaxImportBytes,
+	}
+	// GeoPackage bodies of imports are read by the embedded store's reader.
+	w.GeoPackageSource = gpkgfile.Open
+	if b.Syncer != nil {
+		w.Synced = b.Syncer.WaitApplied
+	}
+	return w
+}
+
+// New builds a read-only router over the cache.
 func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *Server {
+	return NewWith(cfg, c, log, version, Backends{})
+}
+
+// NewWith builds the router over the cache and backends.
+func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string, b Backends) *Server {
 	httpx.Logger = log
 	mux := http.NewServeMux()
 	tileHandler := tiles.NewHandler(c, tiles.Options{
@@ -53,6 +95,8 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 		ExtraPaths:   extraPaths(),
 		Conformance:  tiles.ConformanceClasses(),
 		GeoPackage:   gpkg.Export,
+		History:      b.History,
+		Writes:       writeOptions(cfg, b),
 		CollectionLinks: func(base string, l *layer.Layer) []httpx.Link {
 			return append(tiles.CollectionLinks(base, l.ID), httpx.Link{
 				Href: base + styles.Path(l.ID), Rel: "stylesheet", Type: styles.MediaType,
@@ -68,7 +112,7 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 	}).Register(mux)
 	styles.NewHandler(c).Register(mux)
 	viewer.NewHandler().Register(mux)
-	health := &health{cache: c}
+	health := &health{cache: c, syncer: b.Syncer, maxLag: cfg.Database.ReadyMaxLag}
 	mux.Handle("GET /healthz", httpx.HandlerFunc(health.alive))
 	mux.Handle("GET /readyz", httpx.HandlerFunc(health.ready))
 
@@ -115,7 +159,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-type health struct{ cache *cache.Cache }
+type health struct {
+	cache  *cache.Cache
+	syncer *cache.Syncer
+	maxLag time.Duration
+}
 
 func (h *health) alive(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/json")
@@ -123,13 +171,38 @@ func (h *health) alive(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// ready answers 200 when the cache is loaded and, where a change log is
+// followed, no further behind it than maxLag; the body says how far.
 func (h *health) ready(w http.ResponseWriter, r *http.Request) error {
 	if !h.cache.Loaded() {
 		return &httpx.Error{Status: http.StatusServiceUnavailable, Msg: "the cache is still loading"}
 	}
+	body := map[string]any{"status": "ready", "time": time.Now().UTC().Format(time.RFC3339)}
+	if h.syncer != nil {
+		st := h.syncer.Status()
+		log := map[string]any{
+			"following":  st.Following,
+			"appliedSeq": st.Applied,
+			"lagSeconds": st.Lag.Seconds(),
+		}
+		if st.Err != nil {
+			log["error"] = st.Err.Error()
+		}
+		body["changeLog"] = log
+		if !st.Following || st.Lag > h.maxLag {
+			body["status"] = "behind"
+			w.Header().Set("Retry-After", "1")
+			return writeJSON(w, http.StatusServiceUnavailable, body)
+		}
+	}
+	return writeJSON(w, http.StatusOK, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
-	_, err := fmt.Fprintf(w, `{"status":"ready","time":%q}`+"\n", time.Now().UTC().Format(time.RFC3339))
-	return err
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return json.NewEncoder(w).Encode(v)
 }
 
 // extraPaths describes, for the OpenAPI document, the endpoints served
