@@ -41,6 +41,11 @@ func (s *Store) Edit(ctx context.Context, l *layer.Layer, actor string, fn func(
 	if err := fn(t); err != nil {
 		return store.Commit{}, err
 	}
+	for _, q := range t.rebuild {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return store.Commit{}, fmt.Errorf("postgis: edit %s: rebuild index: %w", l.ID, err)
+		}
+	}
 	var c store.Commit
 	err = tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0), count(*) FROM csdi.change_log
 		WHERE txid = pg_current_xact_id()::text::bigint`).Scan(&c.Seq, &c.Changes)
@@ -94,6 +99,10 @@ type pgTx struct {
 	l     *layer.Layer
 	table string
 	buf   bytes.Buffer
+	// checkedEmpty: the first Copy looked whether the table was empty;
+	// rebuild are the indexes it then dropped, rebuilt before commit.
+	checkedEmpty bool
+	rebuild      []string
 }
 
 func (t *pgTx) idColumn() string { return pgx.Identifier{t.l.Source.IDColumn}.Sanitize() }
@@ -336,6 +345,13 @@ func (t *pgTx) Copy(ctx context.Context, records iter.Seq2[store.Record, error],
 			return 0, err
 		}
 		target = pgx.Identifier{"csdi_upsert"}
+	} else if !t.checkedEmpty {
+		t.checkedEmpty = true
+		defs, err := t.dropIndexesIfEmpty(ctx)
+		if err != nil {
+			return 0, err
+		}
+		t.rebuild = append(t.rebuild, defs...)
 	}
 	n, err := t.tx.CopyFrom(ctx, target, cols, src)
 	if err != nil {
@@ -344,12 +360,55 @@ func (t *pgTx) Copy(ctx context.Context, records iter.Seq2[store.Record, error],
 		}
 		return 0, t.wrap("copy", nil, err)
 	}
+
 	if staged {
 		if err := t.merge(ctx, cols, ids, upsert); err != nil {
 			return 0, err
 		}
 	}
 	return n, t.bumpSequence(ctx)
+}
+
+// dropIndexesIfEmpty drops the secondary indexes (the spatial one, say)
+// of a table that is empty in this transaction — a new layer, or one
+// DeleteAll just emptied — and returns the statements that rebuild them,
+// which Edit runs before it commits: building an index once after a bulk
+// load (however many Copy batches) is several times faster than growing it
+// row by row. Nobody else sees the table without its indexes: DROP INDEX
+// holds its lock until the transaction ends.
+func (t *pgTx) dropIndexesIfEmpty(ctx context.Context) ([]string, error) {
+	var empty bool
+	if err := t.tx.QueryRow(ctx, "SELECT NOT EXISTS (SELECT 1 FROM "+t.table+")").Scan(&empty); err != nil {
+		return nil, t.wrap("copy", nil, err)
+	}
+	if !empty {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index
+		WHERE indrelid = to_regclass($1) AND NOT indisprimary AND NOT indisunique AND NOT indisexclusion`, t.table)
+	if err != nil {
+		return nil, t.wrap("copy", nil, err)
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return nil, t.wrap("copy", nil, err)
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, t.wrap("copy", nil, err)
+	}
+	for _, name := range names {
+		// name is regclass text: already quoted and qualified as needed.
+		if _, err := t.tx.Exec(ctx, "DROP INDEX "+name); err != nil {
+			return nil, t.wrap("copy: drop index", nil, err)
+		}
+	}
+	return defs, nil
 }
 
 // stage makes the temporary table a staged Copy writes to: the layer's
