@@ -151,8 +151,14 @@ func authorize(w http.ResponseWriter, r *http.Request, wo *WriteOptions, l *laye
 	}
 	var ae *auth.Error
 	switch {
+	case errors.Is(err, auth.ErrUnavailable):
+		w.Header().Set("Retry-After", "5")
+		return "", &httpx.Error{Status: http.StatusServiceUnavailable, Msg: "the identity provider cannot be reached to check the token; try again shortly", Err: err}
+	case errors.As(err, &ae) && errors.Is(err, auth.ErrNotFound):
+		// A layer the caller may not see: its existence does not leak.
+		return "", httpx.NotFound("there is no collection %q; /collections lists them", truncate(l.ID))
 	case errors.As(err, &ae) && errors.Is(err, auth.ErrUnauthenticated):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="csdi"`)
+		w.Header().Set("WWW-Authenticate", auth.Challenge(err))
 		return "", &httpx.Error{Status: http.StatusUnauthorized, Msg: ae.Msg}
 	case errors.As(err, &ae):
 		return "", &httpx.Error{Status: http.StatusForbidden, Msg: ae.Msg}

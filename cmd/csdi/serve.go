@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/config"
 	"github.com/csdi-hk/csdi/internal/demo"
@@ -86,7 +87,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
 	}
-	return server.NewWith(cfg, c, log, version(), backends).Serve(ctx, ln)
+	srv, err := server.NewWith(cfg, c, log, version(), backends)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	return srv.Serve(ctx, ln)
 }
 
 // migrator is a store with a csdi schema to install: the change log and
@@ -179,6 +185,9 @@ func catalogue(ctx context.Context, cfg *config.Config, st store.Store, log *slo
 			continue
 		}
 		if err := l.Validate(); err != nil {
+			problems = append(problems, err.Error())
+		}
+		if err := auth.CheckAccess(l); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/layer"
 )
 
@@ -27,6 +28,7 @@ type Config struct {
 	Features Features      `yaml:"features"`
 	Tiles    Tiles         `yaml:"tiles"`
 	Writes   Writes        `yaml:"writes"`
+	Auth     auth.Config   `yaml:"auth"`
 	Log      Log           `yaml:"log"`
 	Layers   []layer.Layer `yaml:"layers"`
 }
@@ -340,6 +342,9 @@ func (c *Config) Validate() error {
 	}
 	if u := c.Database.URL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") && !strings.Contains(u, "=") {
 		bad("database.url", "must be a postgres:// URL or a key=value connection string")
+	}
+	if err := c.Auth.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	ids := map[string]bool{}
 	for i := range c.Layers {

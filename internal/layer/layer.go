@@ -91,6 +91,9 @@ type Source struct {
 type Access struct {
 	Level       string   `yaml:"level" json:"level,omitempty"` // public | internal | restricted
 	Departments []string `yaml:"departments" json:"departments,omitempty"`
+	// Unmasked lists departments, besides the owning one, whose analysts
+	// may read a sensitive layer's full view.
+	Unmasked []string `yaml:"unmasked" json:"unmasked,omitempty"`
 }
 
 // Masking is the policy that defines a sensitive layer's masked view. It is

@@ -30,9 +30,10 @@ import (
 
 // Server is csdi's HTTP server.
 type Server struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	handler http.Handler
+	cfg      *config.Config
+	log      *slog.Logger
+	handler  http.Handler
+	verifier *auth.Verifier
 }
 
 // Backends are what a server needs beyond the cache to take writes and
@@ -47,15 +48,31 @@ type Backends struct {
 	Editor store.Editor
 }
 
-// writeOptions turns writes on when there is an editor. Until access
-// control lands, the admin key authorises every write.
-func writeOptions(cfg *config.Config, b Backends) *features.WriteOptions {
+// authenticator checks the configured API keys and identity providers;
+// CSDI_ADMIN_KEY, when set, is one more key with the admin role.
+func authenticator(cfg *config.Config, log *slog.Logger) (*auth.Verifier, error) {
+	ac := cfg.Auth
+	if cfg.Writes.AdminKey != "" {
+		ac.APIKeys = append(append([]auth.APIKey(nil), ac.APIKeys...), auth.APIKey{
+			Name: "admin", Department: "csdi", Roles: []auth.Role{auth.Admin}, Hash: auth.HashAPIKey(cfg.Writes.AdminKey),
+		})
+	}
+	v, err := auth.New(ac, auth.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	return v, nil
+}
+
+// writeOptions turns writes on when there is an editor: editors of a
+// layer's owning department, and admins, may write to it.
+func writeOptions(cfg *config.Config, b Backends, v *auth.Verifier) *features.WriteOptions {
 	if b.Editor == nil {
 		return nil
 	}
 	w := &features.WriteOptions{
 		Editor:         b.Editor,
-		Authorize:      auth.AdminKey(cfg.Writes.AdminKey),
+		Authorize:      auth.Editors(v),
 		RequireIfMatch: cfg.Writes.RequireIfMatch,
 		MaxBodyBytes:   cfg.Writes.MaxBodyBytes,
 		MaxImportBytes: cfg.Writes.MaxImportBytes,
@@ -68,14 +85,23 @@ func writeOptions(cfg *config.Config, b Backends) *features.WriteOptions {
 	return w
 }
 
-// New builds a read-only router over the cache.
+// New builds a read-only router over the cache; it panics on a
+// configuration NewWith would refuse (tests and benchmarks).
 func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *Server {
-	return NewWith(cfg, c, log, version, Backends{})
+	s, err := NewWith(cfg, c, log, version, Backends{})
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 // NewWith builds the router over the cache and backends.
-func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string, b Backends) *Server {
+func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string, b Backends) (*Server, error) {
 	httpx.Logger = log
+	verifier, err := authenticator(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	tileHandler := tiles.NewHandler(c, tiles.Options{
 		Extent:       cfg.Tiles.Extent,
@@ -96,7 +122,7 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 		Conformance:  tiles.ConformanceClasses(),
 		GeoPackage:   gpkg.Export,
 		History:      b.History,
-		Writes:       writeOptions(cfg, b),
+		Writes:       writeOptions(cfg, b, verifier),
 		CollectionLinks: func(base string, l *layer.Layer) []httpx.Link {
 			return append(tiles.CollectionLinks(base, l.ID), httpx.Link{
 				Href: base + styles.Path(l.ID), Rel: "stylesheet", Type: styles.MediaType,
@@ -118,11 +144,29 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 
 	handleUnrouted(mux)
 	var h http.Handler = mux
+	h = auth.Middleware(verifier, func(w http.ResponseWriter, r *http.Request, err error) {
+		if ch := auth.Challenge(err); auth.Status(err) == http.StatusUnauthorized && ch != "" {
+			w.Header().Set("WWW-Authenticate", ch)
+		}
+		httpx.WriteError(w, r, &httpx.Error{Status: auth.Status(err), Msg: authMessage(err), Err: err})
+	})(h)
 	h = cors(cfg.Server.CORSOrigin, h)
 	h = httpx.WithBase(cfg.Server.BaseURL, h)
 	h = logRequests(log, h)
 	h = recoverPanics(log, h)
-	return &Server{cfg: cfg, log: log, handler: h}
+	return &Server{cfg: cfg, log: log, handler: h, verifier: verifier}, nil
+}
+
+// authMessage is what a caller is told about a refused credential.
+func authMessage(err error) string {
+	var ae *auth.Error
+	if errors.As(err, &ae) && ae.Msg != "" {
+		return ae.Msg
+	}
+	if errors.Is(err, auth.ErrUnavailable) {
+		return "the identity provider cannot be reached to check the token; try again shortly"
+	}
+	return "the credentials could not be checked"
 }
 
 // Handler is the server's root handler, for tests and embedding.
@@ -138,6 +182,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       s.cfg.Server.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if len(s.cfg.Auth.OIDC) > 0 {
+		// Fetch the identity providers' keys now rather than on the
+		// first token; a failure is retried when a token needs them.
+		go func() {
+			if err := s.verifier.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("auth: cannot fetch the identity providers' keys yet", "err", err)
+			}
+		}()
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

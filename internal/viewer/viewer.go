@@ -117,7 +117,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, a *asset) error 
 	hd.Set("Content-Type", a.contentType)
 	hd.Set("Cache-Control", "no-cache")
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Vary", "Accept-Encoding")
+	hd.Add("Vary", "Accept-Encoding")
 	// The page and its scripts come from this server only; tiles, styles
 	// and the collections are fetched from it too, and MapLibre's worker
 	// runs from a blob-free module URL. Images may be data: or blob: URLs
