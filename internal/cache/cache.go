@@ -43,6 +43,8 @@ type entry struct {
 	// builder holds the layer's mutable indexes between publishes, so the
 	// syncer can apply a change without rebuilding them; guarded by mu.
 	builder *builder
+	// masked is the layer's masked view, nil when it has none.
+	masked *maskedEntry
 }
 
 // New makes a cache for the given layers; nothing is loaded until Load.
@@ -158,6 +160,9 @@ func (c *Cache) loadLayer(ctx context.Context, e *entry) error {
 	snap := b.publish(e.snap.Load().version + 1)
 	e.snap.Store(snap)
 	e.builder = b
+	if err := c.publishMasked(e, b); err != nil {
+		return err
+	}
 	// Evict after publishing: a tile encoded from the old snapshot while
 	// this runs is then either evicted or refused by the tile cache.
 	if ev := c.evictor.Load(); ev != nil {

@@ -227,10 +227,15 @@ func (c *Cache) applyFeatures(ctx context.Context, cl store.ChangeLog, e *entry,
 		// Not loaded yet (or its load failed): a full load includes these.
 		return nil
 	}
-	var touched []orb.Bound
+	var (
+		touched []orb.Bound
+		masked  []maskedChange
+		pending = map[ID]*Feature{} // removed, waiting to be paired with their new version
+	)
 	for _, id := range ids {
 		if old, ok := findID(b.ids, id); ok {
 			b.indexRemove(old)
+			pending[old.ID] = old
 			if old.Geom != nil {
 				touched = append(touched, old.Bound)
 			}
@@ -240,6 +245,7 @@ func (c *Cache) applyFeatures(ctx context.Context, cl store.ChangeLog, e *entry,
 		if old, ok := findID(b.ids, idString(r.ID)); ok {
 			// Fetched but not named (an id spelt differently): still one feature.
 			b.indexRemove(old)
+			pending[old.ID] = old
 			if old.Geom != nil {
 				touched = append(touched, old.Bound)
 			}
@@ -250,11 +256,17 @@ func (c *Cache) applyFeatures(ctx context.Context, cl store.ChangeLog, e *entry,
 			continue
 		}
 		b.indexAdd(f)
+		masked = append(masked, maskedChange{old: pending[f.ID], new: f})
+		delete(pending, f.ID)
 		if f.Geom != nil {
 			touched = append(touched, f.Bound)
 		}
 	}
+	for _, old := range pending { // deleted
+		masked = append(masked, maskedChange{old: old})
+	}
 	e.snap.Store(b.publish(e.snap.Load().version + 1))
+	c.applyMasked(e, masked)
 	if ev := c.evictor.Load(); ev != nil && len(touched) > 0 {
 		(*ev).EvictTiles(e.layer.ID, touched...)
 	}
