@@ -2,14 +2,10 @@ package features
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"iter"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/paulmach/orb"
 
@@ -22,7 +18,8 @@ import (
 
 // GeoPackageWriter writes records as the one layer l of a GeoPackage to
 // dst. The server wires the embedded store's exporter in; this package
-// never imports a store backend.
+// never imports a store backend. A record, its Props and its Geometry are
+// valid only until the writer asks for the next one: downloads reuse them.
 type GeoPackageWriter func(ctx context.Context, dst io.Writer, l *layer.Layer, records iter.Seq2[store.Record, error]) (int64, error)
 
 // utf8BOM starts a CSV download so that Excel reads it as UTF-8 and shows
@@ -36,78 +33,31 @@ func attachment(w http.ResponseWriter, l *layer.Layer, ext string) {
 
 // writeCSV streams every match of iq as CSV: id, the chosen attributes,
 // and the geometry as WKT in the requested CRS (unless skipGeometry).
+// Rows are appended to the stream's buffer without allocating (see
+// csvwrite.go).
 func (h *Handler) writeCSV(w http.ResponseWriter, r *http.Request, s *cache.Snapshot, iq *itemsQuery) error {
 	l := s.Layer()
 	w.Header().Set("Content-Type", mediaCSV+"; charset=utf-8; header=present")
 	attachment(w, l, "csv")
 	st := newStream(r.Context(), w)
 	st.buf = append(st.buf, utf8BOM...)
-	cw := csv.NewWriter(streamWriter{st})
-	header := []string{"id"}
+	st.buf = append(st.buf, "id"...)
 	for _, i := range iq.Fields {
-		header = append(header, l.Fields[i].Name)
+		st.buf = append(st.buf, ',')
+		st.buf = appendCSVField(st.buf, l.Fields[i].Name)
 	}
 	if !iq.SkipGeometry {
-		header = append(header, "geometry_wkt")
+		st.buf = append(st.buf, ",geometry_wkt"...)
 	}
-	_ = cw.Write(header) // errors stay in st
+	st.buf = append(st.buf, '\n')
 	toOut := iq.CRS.fromWorldXY()
-	row := make([]string, len(header))
-	var wkt []byte
+	var scratch []byte
 	eachMatch(s, iq, func(f *cache.Feature) bool {
-		row[0] = f.ID.String()
-		for n, i := range iq.Fields {
-			row[n+1] = csvValue(prop(f, i))
-		}
-		if !iq.SkipGeometry {
-			wkt = appendWKT(wkt[:0], f.Geom, toOut)
-			row[len(row)-1] = string(wkt)
-		}
-		_ = cw.Write(row)
-		cw.Flush()
+		st.buf, scratch = appendCSVRow(st.buf, scratch, f, iq.Fields, iq.SkipGeometry, toOut)
 		st.maybeFlush()
 		return st.err == nil
 	})
-	cw.Flush()
 	return clientGone(st.close())
-}
-
-// streamWriter lets encoding/csv append to a stream's buffer.
-type streamWriter struct{ s *stream }
-
-func (w streamWriter) Write(p []byte) (int, error) {
-	w.s.buf = append(w.s.buf, p...)
-	return len(p), w.s.err
-}
-
-// csvValue writes one attribute as CSV text: dates as ISO 8601, arrays
-// and JSON as JSON, NULL as an empty cell.
-func csvValue(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case int64:
-		return strconv.FormatInt(v, 10)
-	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64)
-	case bool:
-		return strconv.FormatBool(v)
-	case time.Time:
-		if v.Hour() == 0 && v.Minute() == 0 && v.Second() == 0 && v.Nanosecond() == 0 && v.Location() == time.UTC {
-			return v.Format(time.DateOnly)
-		}
-		return v.Format(time.RFC3339Nano)
-	case json.RawMessage:
-		return string(v)
-	default:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Sprint(v)
-		}
-		return string(b)
-	}
 }
 
 // writeGeoPackage sends every match of iq as a GeoPackage in the requested
@@ -119,9 +69,13 @@ func (h *Handler) writeGeoPackage(w http.ResponseWriter, r *http.Request, s *cac
 	l := s.Layer()
 	out := exportLayer(l, iq)
 	toOut := iq.CRS.fromWorldXY()
+	// One record, its props and a geometry buffer serve every feature: the
+	// writer is done with a record when it asks for the next (see
+	// GeoPackageWriter), and a long download makes no garbage per feature.
 	records := func(yield func(store.Record, error) bool) {
+		rec := store.Record{Props: make([]any, len(iq.Fields))}
+		var geoms geomBuffer
 		eachMatch(s, iq, func(f *cache.Feature) bool {
-			rec := store.Record{Props: make([]any, len(iq.Fields))}
 			if f.ID.IsNum {
 				rec.ID = f.ID.Num
 			} else {
@@ -130,8 +84,9 @@ func (h *Handler) writeGeoPackage(w http.ResponseWriter, r *http.Request, s *cac
 			for n, i := range iq.Fields {
 				rec.Props[n] = prop(f, i)
 			}
+			rec.Geometry = nil
 			if !iq.SkipGeometry && f.Geom != nil {
-				rec.Geometry = transformGeometry(f.Geom, toOut)
+				rec.Geometry = geoms.transform(f.Geom, toOut)
 			}
 			return yield(rec, nil)
 		})

@@ -16,15 +16,25 @@ type page struct {
 }
 
 // selectPage runs the selection stages of an items query against a
-// snapshot: candidates, exact filters, order, then the page.
+// snapshot: candidates (see plan.go), exact filters, order, then the page.
 func selectPage(s *cache.Snapshot, iq *itemsQuery) page {
+	return selectPlanned(s, iq, planQuery(s, iq))
+}
+
+// selectPlanned is selectPage with the candidates found as p says.
+func selectPlanned(s *cache.Snapshot, iq *itemsQuery, p plan) page {
 	switch {
 	case len(iq.SortBy) > 0:
-		all := allMatches(s, iq)
+		all := allMatches(s, iq, p)
 		sortFeatures(all, iq.SortBy)
 		return pageOf(all, iq)
-	case iq.BBox != nil || iq.Region != nil:
-		return pageOf(searchMatches(s, iq), iq)
+	case p.access == rangeIndex:
+		return rangePage(s, iq, p)
+	case p.access == searchRTree:
+		buf := getMatches()
+		defer putMatches(buf)
+		*buf = searchMatches(s, iq, p.rects, (*buf)[:0])
+		return ownPage(pageOf(*buf, iq))
 	case len(iq.Filters) == 0:
 		return pageByPosition(s, iq)
 	default:
@@ -34,11 +44,13 @@ func selectPage(s *cache.Snapshot, iq *itemsQuery) page {
 
 // eachMatch calls fn with every match of iq in its order, after offset
 // and up to limit, until fn returns false: a download's stream. Only
-// queries that need an order other than the id index's, or an R-tree
-// search, hold their matches (as pointers) before the first is written.
+// queries that need an order other than the id index's, or candidates
+// from the R-tree or an attribute index, hold their matches (as pointers)
+// before the first is written.
 func eachMatch(s *cache.Snapshot, iq *itemsQuery, fn func(*cache.Feature) bool) {
-	if len(iq.SortBy) > 0 || iq.BBox != nil || iq.Region != nil {
-		for _, f := range selectPage(s, iq).Features {
+	p := planQuery(s, iq)
+	if len(iq.SortBy) > 0 || p.access != scanIDs {
+		for _, f := range selectPlanned(s, iq, p).Features {
 			if !fn(f) {
 				return
 			}
@@ -59,10 +71,14 @@ func eachMatch(s *cache.Snapshot, iq *itemsQuery, fn func(*cache.Feature) bool) 
 	})
 }
 
-// allMatches is every feature that passes the query, in id order.
-func allMatches(s *cache.Snapshot, iq *itemsQuery) []*cache.Feature {
-	if iq.BBox != nil || iq.Region != nil {
-		return searchMatches(s, iq)
+// allMatches is every feature that passes the query: in id order, except
+// from an attribute index with a single range (sortby orders them anyway).
+func allMatches(s *cache.Snapshot, iq *itemsQuery, p plan) []*cache.Feature {
+	switch p.access {
+	case searchRTree:
+		return searchMatches(s, iq, p.rects, nil)
+	case rangeIndex:
+		return rangeMatches(s, iq, p, nil)
 	}
 	var all []*cache.Feature
 	s.Ascend(0, func(f *cache.Feature) bool {
@@ -72,6 +88,42 @@ func allMatches(s *cache.Snapshot, iq *itemsQuery) []*cache.Feature {
 		return true
 	})
 	return all
+}
+
+// rangeMatches appends to matches every candidate of a rangeIndex plan
+// that passes the query. With several ranges they are sorted by id and
+// any feature found twice (see eachInRange) is kept once.
+func rangeMatches(s *cache.Snapshot, iq *itemsQuery, p plan, matches []*cache.Feature) []*cache.Feature {
+	eachInRange(s, p, func(f *cache.Feature) bool {
+		if iq.inBBox(f) && iq.match(f) {
+			matches = append(matches, f)
+		}
+		return true
+	})
+	if len(p.term.Spans) > 1 {
+		slices.SortFunc(matches, compareIDs)
+		matches = slices.Compact(matches)
+	}
+	return matches
+}
+
+// rangePage is a page of the matches among an attribute range's
+// candidates: the first offset+limit by id, without sorting all of them.
+func rangePage(s *cache.Snapshot, iq *itemsQuery, p plan) page {
+	buf := getMatches()
+	defer putMatches(buf)
+	matches := rangeMatches(s, iq, p, (*buf)[:0])
+	*buf = matches
+	end := iq.Offset + iq.Limit
+	if end < iq.Offset { // overflow: everything
+		end = len(matches)
+	}
+	if len(p.term.Spans) > 1 { // already sorted
+		return ownPage(pageOf(matches, iq))
+	}
+	first := firstByID(matches, end)
+	start := min(iq.Offset, len(first))
+	return ownPage(page{Features: first[start:], Matched: len(matches)})
 }
 
 // searchRects are the world rectangles the R-tree is searched in: the
@@ -96,12 +148,10 @@ func searchRects(iq *itemsQuery) []orb.Bound {
 	return out
 }
 
-// searchMatches finds candidates through the R-tree, keeps those whose
-// geometry really meets the bbox and passes the filters, and sorts them by
-// id so that paging is stable.
-func searchMatches(s *cache.Snapshot, iq *itemsQuery) []*cache.Feature {
-	rects := searchRects(iq)
-	var matches []*cache.Feature
+// searchMatches finds candidates through the R-tree in rects, appends to
+// matches those whose geometry really meets the bbox and that pass the
+// filters, and sorts them by id so that paging is stable.
+func searchMatches(s *cache.Snapshot, iq *itemsQuery, rects []orb.Bound, matches []*cache.Feature) []*cache.Feature {
 	for _, r := range rects {
 		s.Search(r, func(f *cache.Feature) bool {
 			if iq.inBBox(f) && iq.match(f) {
@@ -120,11 +170,14 @@ func searchMatches(s *cache.Snapshot, iq *itemsQuery) []*cache.Feature {
 }
 
 // inBBox is the exact bbox test of a candidate: its geometry, not just
-// its bound, meets the bbox.
+// its bound, meets the bbox. A feature without geometry meets none.
 func (iq *itemsQuery) inBBox(f *cache.Feature) bool {
 	b := iq.BBox
 	if b == nil {
 		return true
+	}
+	if f.Geom == nil {
+		return false
 	}
 	if b.Outline != nil {
 		return cql2.Intersects(f.Geom, b.Outline)

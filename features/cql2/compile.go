@@ -39,6 +39,10 @@ type Filter struct {
 	bound orb.Bound
 	has   bool
 	props []string
+	terms []Term // see plan.go
+	// boundTests and spatialOnly serve MatchBounded (see prepared.go).
+	boundTests  []boundTest
+	spatialOnly bool
 }
 
 // Match reports whether a feature satisfies the filter: only TRUE matches;
@@ -93,22 +97,34 @@ type compiler struct {
 	seen   map[string]bool
 	geomQ  string // the name of the geometry queryable, once seen
 	bounds []orb.Bound
+	// topLevel: the expression being compiled is AND-ed at the top.
+	topLevel bool
+	// boundTests decide top-level conjuncts from a feature's bound.
+	boundTests []boundTest
 }
 
 // Compile type-checks e against the queryables and prepares it for
 // evaluation. Errors are *Error and name the offending property or value.
 func Compile(e Expr, q Queryables, opt Options) (*Filter, error) {
-	c := &compiler{q: q, opt: opt, seen: map[string]bool{}}
+	c := &compiler{q: q, opt: opt, seen: map[string]bool{}, topLevel: true}
 	fn, err := c.boolean(e)
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{eval: fn, props: c.props}
+	f := &Filter{eval: fn, props: c.props, terms: c.indexTerms(e), boundTests: c.boundTests}
+	_, f.spatialOnly = e.(Spatial)
 	f.bound, f.has = c.pruningBound(e)
 	return f, nil
 }
 
 func (c *compiler) boolean(e Expr) (boolFn, error) {
+	// Whether e is AND-ed at the top of the filter: below anything but
+	// AND, nothing is.
+	top := c.topLevel
+	if _, isAnd := e.(And); !isAnd {
+		c.topLevel = false
+		defer func() { c.topLevel = top }()
+	}
 	switch n := e.(type) {
 	case Bool:
 		r := triOf(n.Value)
@@ -172,7 +188,7 @@ func (c *compiler) boolean(e Expr) (boolFn, error) {
 	case IsNull:
 		return c.isNull(n)
 	case Spatial:
-		return c.spatial(n)
+		return c.spatial(n, top)
 	case Temporal:
 		return c.temporal(n)
 	case ArrayOp:
@@ -428,7 +444,7 @@ func (c *compiler) comparison(n Comparison) (boolFn, error) {
 		test = func(c int) bool { return c >= 0 }
 	}
 	lf, rf := l.fn, r.fn
-	return func(p []any, g orb.Geometry) tri {
+	general := func(p []any, g orb.Geometry) tri {
 		a, b := lf(p, g), rf(p, g)
 		if a.k == vNull || b.k == vNull {
 			return tUnknown
@@ -438,7 +454,11 @@ func (c *compiler) comparison(n Comparison) (boolFn, error) {
 			return tUnknown
 		}
 		return triOf(test(c))
-	}, nil
+	}
+	if fn, ok := c.directComparison(n, l, r, general); ok {
+		return fn, nil
+	}
+	return general, nil
 }
 
 func (c *compiler) like(n Like) (boolFn, error) {
@@ -455,13 +475,17 @@ func (c *compiler) like(n Like) (boolFn, error) {
 	}
 	lp := compileLike(pat.fn(nil, nil).s) // the parsers guarantee a constant string
 	xf := x.fn
-	return func(p []any, g orb.Geometry) tri {
+	general := func(p []any, g orb.Geometry) tri {
 		v := xf(p, g)
 		if v.k != vStr {
 			return tUnknown
 		}
 		return triOf(lp.match(v.s))
-	}, nil
+	}
+	if fn, ok := c.directLike(n, lp, general); ok {
+		return fn, nil
+	}
+	return general, nil
 }
 
 func (c *compiler) between(n Between) (boolFn, error) {
@@ -704,7 +728,7 @@ func (c *compiler) literalGeometry(e Expr) (orb.Geometry, error) {
 	return g, nil
 }
 
-func (c *compiler) spatial(n Spatial) (boolFn, error) {
+func (c *compiler) spatial(n Spatial, top bool) (boolFn, error) {
 	var args [2]spatialArg
 	var fns [2]valFn
 	for i, e := range []Expr{n.A, n.B} {
@@ -725,13 +749,17 @@ func (c *compiler) spatial(n Spatial) (boolFn, error) {
 	op := n.Op
 	a, b := &args[0], &args[1]
 	fa, fb := fns[0], fns[1]
-	return func(p []any, g orb.Geometry) tri {
+	general := func(p []any, g orb.Geometry) tri {
 		va, vb := fa(p, g), fb(p, g)
 		if va.k != vGeom || vb.k != vGeom {
 			return tUnknown
 		}
 		return spatialOp(op, a, b, va.g, vb.g)
-	}, nil
+	}
+	if fn, ok := c.directSpatial(n, &args, general, top); ok {
+		return fn, nil
+	}
+	return general, nil
 }
 
 // pruningBound collects the literal envelopes of spatial predicates on the

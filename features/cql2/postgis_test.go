@@ -142,6 +142,13 @@ func TestSpatialAgainstPostGIS(t *testing.T) {
 						t.Errorf("%s(%s, %s) = %v, PostGIS says %v", op, aw[i], bw[i], got, want[i][k])
 					}
 				}
+				// The cache's path: decided from the bound where it can be.
+				if got := f.MatchBounded(nil, form.feat, form.feat.Bound()); got != want[i][k] {
+					failures++
+					if failures <= 20 {
+						t.Errorf("%s(%s, %s) by bound = %v, PostGIS says %v", op, aw[i], bw[i], got, want[i][k])
+					}
+				}
 			}
 		}
 	}

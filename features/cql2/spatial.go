@@ -10,7 +10,10 @@ import (
 // the one place this package uses a second geometry model. Every test
 // starts with an envelope check, and a point against an area (the common
 // "features in a polygon" query) is decided by a point-in-polygon test
-// that classifies boundary points the way DE-9IM does.
+// that classifies boundary points the way DE-9IM does. S_INTERSECTS and
+// S_DISJOINT between points, lines and polygons are decided in orb
+// (intersects.go) whenever its robust predicates are sure, which is all
+// but degenerate cases: simplefeatures allocates a copy of each candidate.
 
 // spatialArg is one operand: a constant literal (pre-converted) or the
 // feature geometry.
@@ -41,10 +44,10 @@ func literalArg(g orb.Geometry) (spatialArg, error) {
 func spatialOp(op string, a, b *spatialArg, ga, gb orb.Geometry) (res tri) {
 	ba, bb := a.bound, b.bound
 	if !a.konst {
-		ba = ga.Bound()
+		ba = boundOf(ga)
 	}
 	if !b.konst {
-		bb = gb.Bound()
+		bb = boundOf(gb)
 	}
 	// Envelope test: if the boxes do not meet, only S_DISJOINT holds.
 	if !ba.Intersects(bb) {
@@ -70,6 +73,12 @@ func spatialOp(op string, a, b *spatialArg, ga, gb orb.Geometry) (res tri) {
 	}
 	if pb, ok := gb.(orb.Point); ok && isArea(ga) {
 		return triOf(pointAreaOp(op, locate(pb, ga), false))
+	}
+	// Intersection of points, lines and polygons in orb, when it is sure.
+	if op == "s_intersects" || op == "s_disjoint" {
+		if hit, ok := fastIntersects(ga, gb); ok {
+			return triOf(hit == (op == "s_intersects"))
+		}
 	}
 	// Exact DE-9IM. A cached feature geometry that simplefeatures cannot
 	// handle (say, a malformed polygon) makes the predicate unknown rather
@@ -213,6 +222,9 @@ func onSegment(p, a, b orb.Point) bool {
 func Intersects(a, b orb.Geometry) bool {
 	if a == nil || b == nil || !a.Bound().Intersects(b.Bound()) {
 		return false
+	}
+	if hit, ok := fastIntersects(a, b); ok {
+		return hit
 	}
 	ga, err := toSF(a)
 	if err != nil {

@@ -353,5 +353,6 @@ func BenchmarkAttrIndexBuild(b *testing.B) {
 				bl.indexAdd(f)
 			}
 		}
+		bl.publish(1) // the first publish fills the attribute indexes
 	}
 }

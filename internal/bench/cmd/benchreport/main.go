@@ -10,8 +10,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
 	"time"
 )
+
+// soloSections are the values of -only.
+var soloSections = []string{"tileload", "load", "cql", "download", "writes", "import"}
 
 func main() {
 	out := flag.String("out", "BENCHMARKS.md", "report `file`")
@@ -21,7 +26,10 @@ func main() {
 	measureDownload := flag.String("measure-download", "", "internal: serve this layer from CSDI_TEST_DATABASE_URL, download it whole and print figures")
 	serveTiles := flag.Bool("serve-tiles", false, "internal: serve the demo layers from CSDI_TEST_DATABASE_URL on a loopback port until stdin closes")
 	serveStatic := flag.String("serve-static", "", "internal: serve the tile files of this `dir` on a loopback port until stdin closes")
-	only := flag.String("only", "", "run only this section: tileload (the map viewers' load run); the report has only it")
+	only := flag.String("only", "", "run only this section, and the report has only it: tileload (the map viewers' load run), load (the initial load), cql (CQL2 filters, after the load), download (full-layer downloads, after the load), writes or import (csdi import beside ogr2ogr)")
+	var im importConfig
+	flag.IntVar(&im.N, "import", 200_000, "buildings in the GeoJSON that csdi import and ogr2ogr load")
+	flag.IntVar(&im.Big, "import-big", 1_000_000, "buildings in the larger csdi import that shows its memory bound (0: skip)")
 	var tl tileLoadConfig
 	flag.IntVar(&tl.URLs, "tile-urls", 3000, "distinct tile URLs (z10–z16) in the load run")
 	flag.IntVar(&tl.Workers, "tile-workers", 32, "concurrent requests of the load run's cold and warm passes")
@@ -47,10 +55,10 @@ func main() {
 		err = serveTilesChild(ctx, url, log)
 	case *serveStatic != "":
 		err = serveStaticChild(*serveStatic)
-	case *only != "" && *only != "tileload":
-		err = fmt.Errorf("-only %q: the only section that runs alone is tileload", *only)
+	case *only != "" && !slices.Contains(soloSections, *only):
+		err = fmt.Errorf("-only %q: the sections that run alone are %s", *only, strings.Join(soloSections, ", "))
 	default:
-		err = run(ctx, url, *out, *buildings, *loadN, *only, tl, log)
+		err = run(ctx, url, *out, *buildings, *loadN, *only, tl, im, log)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
@@ -58,11 +66,20 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, url, out string, buildings, loadN int, only string, tl tileLoadConfig, log *slog.Logger) error {
+func run(ctx context.Context, url, out string, buildings, loadN int, only string, tl tileLoadConfig, im importConfig, log *slog.Logger) error {
 	start := time.Now()
 	r := &report{started: start}
 	if err := r.environment(ctx, url); err != nil {
 		return err
+	}
+	if only == "import" {
+		if err := benchImport(ctx, url, im.N, im.Big, r); err != nil {
+			return err
+		}
+		return r.write(out, start)
+	}
+	if only != "" && only != "tileload" && only != "writes" {
+		return runBigLayer(ctx, url, out, loadN, only, r, start, log)
 	}
 	env, err := setup(ctx, url, buildings, log)
 	if err != nil {
@@ -76,6 +93,12 @@ func run(ctx context.Context, url, out string, buildings, loadN int, only string
 		}
 		return r.write(out, start)
 	}
+	if only == "writes" {
+		if err := benchWrites(ctx, url, r); err != nil {
+			return err
+		}
+		return r.write(out, start)
+	}
 	if err := benchTiles(ctx, env, r); err != nil {
 		return err
 	}
@@ -83,6 +106,13 @@ func run(ctx context.Context, url, out string, buildings, loadN int, only string
 		return err
 	}
 	if err := benchItems(ctx, env, r); err != nil {
+		return err
+	}
+	// Edits change the demo data: after every figure that reads it.
+	if err := benchWrites(ctx, url, r); err != nil {
+		return err
+	}
+	if err := benchImport(ctx, url, im.N, im.Big, r); err != nil {
 		return err
 	}
 	if err := benchLoad(ctx, url, loadN, r, log); err != nil {
@@ -94,6 +124,26 @@ func run(ctx context.Context, url, out string, buildings, loadN int, only string
 	}
 	if err := benchCQL(ctx, url, r, log); err != nil {
 		return err
+	}
+	return r.write(out, start)
+}
+
+// runBigLayer runs one section over the big buildings layer alone: the
+// initial load (which writes the layer to PostGIS), then the CQL2 filters
+// or the downloads when asked.
+func runBigLayer(ctx context.Context, url, out string, loadN int, only string, r *report, start time.Time, log *slog.Logger) error {
+	if err := benchLoad(ctx, url, loadN, r, log); err != nil {
+		return err
+	}
+	switch only {
+	case "cql":
+		if err := benchCQL(ctx, url, r, log); err != nil {
+			return err
+		}
+	case "download":
+		if err := benchDownloads(ctx, url, r); err != nil {
+			return err
+		}
 	}
 	return r.write(out, start)
 }

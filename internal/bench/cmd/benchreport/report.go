@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -34,12 +36,14 @@ type report struct {
 	downloads         []downloadFigures
 	copySeconds       float64
 	copyBytes         int64
+	writes            *writeFigures
+	imports           *importFigures
 }
 
 func (r *report) add(x row) {
 	r.rows = append(r.rows, x)
-	fmt.Fprintf(os.Stderr, "%-45s csdi %10s  PostGIS %10s  ×%.1f\n", x.name,
-		time.Duration(x.ours.NsPerOp()), time.Duration(x.theirs.NsPerOp()), ratio(x))
+	fmt.Fprintf(os.Stderr, "%-45s csdi %10s  PostGIS %10s  ×%s\n", x.name,
+		time.Duration(x.ours.NsPerOp()), time.Duration(x.theirs.NsPerOp()), fmtRatio(ratio(x)))
 }
 
 func ratio(x row) float64 {
@@ -93,8 +97,8 @@ func (r *report) markdown() string {
 			if x.group != g.id {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | **%.1f×** | %d | %s |\n", x.name,
-				fmtDur(x.ours.NsPerOp()), fmtDur(x.theirs.NsPerOp()), ratio(x), x.ours.AllocsPerOp(), x.note)
+			fmt.Fprintf(&b, "| %s | %s | %s | **%s×** | %d | %s |\n", x.name,
+				fmtDur(x.ours.NsPerOp()), fmtDur(x.theirs.NsPerOp()), fmtRatio(ratio(x)), x.ours.AllocsPerOp(), x.note)
 		}
 		b.WriteString("\n")
 	}
@@ -112,6 +116,8 @@ func (r *report) markdown() string {
 	}
 	r.markdownCQL(&b)
 	r.markdownDownloads(&b)
+	r.markdownWrites(&b)
+	r.markdownImports(&b)
 	return b.String()
 }
 
@@ -123,8 +129,8 @@ func (r *report) markdownCQL(b *strings.Builder) {
 	fmt.Fprintf(b, "Target ≥ 5×. Over the %d-building layer of the initial-load figures (seed 7). csdi is the whole server (`internal/server`, the handler `csdi serve` runs) on a loopback port, timed request by request through Go's HTTP client, body read to its end; PostGIS answers the same page (first 100 matches by id, `ST_AsGeoJSON` in CRS84, with the match count) over loopback, with the GiST index the store made and a b-tree on `(use, floors)` for the attribute filter. Figures are **medians** of at least 15 runs and a second of them, after two warm-up runs.\n\n", r.cqlFeatures)
 	b.WriteString("| filter | csdi (median) | PostGIS (median) | ratio | matched (csdi / PostGIS) | body (csdi / PostGIS) |\n|---|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.cql {
-		fmt.Fprintf(b, "| %s | %s (%d runs) | %s (%d runs) | **%.1f×** | %d / %d | %d B / %d B |\n", x.name,
-			fmtDur(int64(x.ours)), x.oursRuns, fmtDur(int64(x.theirs)), x.pgRuns, x.ratio(), x.oursCount, x.pgCount, x.oursBytes, x.pgBytes)
+		fmt.Fprintf(b, "| %s | %s (%d runs) | %s (%d runs) | **%s×** | %d / %d | %d B / %d B |\n", x.name,
+			fmtDur(int64(x.ours)), x.oursRuns, fmtDur(int64(x.theirs)), x.pgRuns, fmtRatio(x.ratio()), x.oursCount, x.pgCount, x.oursBytes, x.pgBytes)
 	}
 	b.WriteString("\n")
 }
@@ -133,8 +139,9 @@ func (r *report) markdownDownloads(b *strings.Builder) {
 	if len(r.downloads) == 0 {
 		return
 	}
-	b.WriteString("## Full-layer downloads\n\n")
-	b.WriteString("The whole big buildings layer downloaded in one request (`f=csv`: streamed; `f=gpkg`: written to a temporary GeoPackage, then sent), from the whole server on a loopback port, in a fresh process that first loads the layer and then downloads it, so the memory figures are the download's. *Peak RSS growth* is `/proc/self/status` VmHWM at the end of the download minus VmRSS before it, after VmHWM was reset to VmRSS by writing 5 to `/proc/self/clear_refs`; *peak heap growth* is the largest Go heap (runtime/metrics `/memory/classes/heap/objects:bytes`, sampled every 2 ms) during the download minus the heap after a GC before it — with the large live cache, GOGC lets garbage accumulate before a collection, so this is an upper bound on what the download holds at once; *allocated* is every byte the request allocated. PostGIS's `COPY … TO STDOUT (FORMAT csv)` of the same rows with WKT in CRS84 is given for scale.\n\n")
+	b.WriteString("## Downloads\n\n")
+	b.WriteString("Target: constant memory, whatever the number of features. Each format is downloaded twice, a quarter of the layer (`limit`) and then all of it, so growth with the number of features shows as a difference between the two rows.\n\n")
+	b.WriteString("The big buildings layer downloaded in one request (`f=csv`: streamed; `f=gpkg`: streamed into a temporary GeoPackage through SQLite virtual tables, its spatial index built by an external sort, then sent), from the whole server on a loopback port, in a fresh process that first loads the layer and then downloads it, so the memory figures are the download's. *Peak RSS growth* is `/proc/self/status` VmHWM at the end of the download minus VmRSS before it, after VmHWM was reset to VmRSS by writing 5 to `/proc/self/clear_refs`; *peak heap growth* is the largest Go heap (runtime/metrics `/memory/classes/heap/objects:bytes`, sampled every 2 ms) during the download minus the heap after a GC before it — with the large live cache, GOGC lets garbage accumulate before a collection, so this is an upper bound on what the download holds at once; *allocated* is every byte the request allocated. PostGIS's `COPY … TO STDOUT (FORMAT csv)` of the same rows with WKT in CRS84 is given for scale.\n\n")
 	b.WriteString("| download | features | size | time | features/s | peak RSS growth | peak heap growth | allocated |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, d := range r.downloads {
 		rss := fmt.Sprintf("%.0f MiB", float64(d.PeakRSS-d.RSSBefore)/(1<<20))
@@ -145,10 +152,20 @@ func (r *report) markdownDownloads(b *strings.Builder) {
 			float64(d.Bytes)/(1<<20), d.Seconds, float64(d.Features)/d.Seconds, rss, float64(int64(d.PeakHeap)-int64(d.HeapBefore))/(1<<20), float64(d.Allocated)/(1<<20))
 	}
 	if r.copySeconds > 0 && len(r.downloads) > 0 {
-		n := r.downloads[0].Features
+		n := r.downloads[len(r.downloads)-1].Features
 		fmt.Fprintf(b, "| PostGIS `COPY` CSV | %d | %.0f MiB | %.2f s | %.0f | | | |\n", n, float64(r.copyBytes)/(1<<20), r.copySeconds, float64(n)/r.copySeconds)
 	}
 	b.WriteString("\n")
+}
+
+// fmtRatio prints a ratio with one decimal, or with two significant
+// digits below 0.1, where one decimal would print 0.0.
+func fmtRatio(r float64) string {
+	if r <= 0 || r >= 0.1 || math.IsInf(r, 0) || math.IsNaN(r) {
+		return strconv.FormatFloat(r, 'f', 1, 64)
+	}
+	decimals := 1 - int(math.Floor(math.Log10(r)))
+	return strconv.FormatFloat(r, 'f', decimals, 64)
 }
 
 func fmtDur(ns int64) string {
