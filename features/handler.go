@@ -42,6 +42,9 @@ type Options struct {
 	LandingLinks func(base string) []httpx.Link
 	// GeoPackage, when set, makes f=gpkg downloads available.
 	GeoPackage GeoPackageWriter
+	// Views, when set, chooses per request which collections are seen and
+	// through which view; nil serves every layer of the catalog in full.
+	Views Views
 	// History, when set, serves features' past versions
 	// (/items/{featureId}/versions and ?version=).
 	History store.History
@@ -101,11 +104,27 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.Handle("GET /collections/{collectionId}/items/{featureId}/versions", httpx.HandlerFunc(h.versions))
 }
 
+// Views decides, per request, which collections a caller sees and which
+// view of each: the full one, or a sensitive layer's masked one.
+type Views interface {
+	Layers(r *http.Request) []*layer.Layer
+	Snapshot(r *http.Request, id string) (*cache.Snapshot, bool)
+}
+
 // snapshot finds the snapshot of collection id for request r. It is the
-// one place a per-caller view (masked or full) will be chosen, so every
-// endpoint, HTML included, reads the same view.
+// one place a per-caller view (masked or full) is chosen, so every
+// endpoint, HTML included, reads the same view; a collection the caller
+// may not see is not found, so its existence does not leak.
 func (h *Handler) snapshot(r *http.Request, id string) (*cache.Snapshot, error) {
-	s, ok := h.cat.Snapshot(id)
+	var (
+		s  *cache.Snapshot
+		ok bool
+	)
+	if h.opts.Views != nil {
+		s, ok = h.opts.Views.Snapshot(r, id)
+	} else {
+		s, ok = h.cat.Snapshot(id)
+	}
 	if !ok {
 		return nil, httpx.NotFound("there is no collection %q; /collections lists them", truncate(id))
 	}
@@ -113,4 +132,9 @@ func (h *Handler) snapshot(r *http.Request, id string) (*cache.Snapshot, error) 
 }
 
 // layers lists the collections a request may see.
-func (h *Handler) layers(*http.Request) []*layer.Layer { return h.cat.Layers() }
+func (h *Handler) layers(r *http.Request) []*layer.Layer {
+	if h.opts.Views != nil {
+		return h.opts.Views.Layers(r)
+	}
+	return h.cat.Layers()
+}

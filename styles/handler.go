@@ -25,10 +25,20 @@ type Catalog interface {
 const MediaType = "application/vnd.mapbox.style+json"
 
 // Handler serves the styles of a catalogue's layers.
-type Handler struct{ catalog Catalog }
+type Handler struct {
+	catalog Catalog
+	views   func(*http.Request) []*layer.Layer
+}
 
 // NewHandler returns a Handler over c.
 func NewHandler(c Catalog) *Handler { return &Handler{catalog: c} }
+
+// WithViews makes the handler style, for each request, only the layers
+// views returns for it (those the caller may see, as it sees them).
+func (h *Handler) WithViews(views func(*http.Request) []*layer.Layer) *Handler {
+	h.views = views
+	return h
+}
 
 // Register adds the style routes to mux:
 //
@@ -49,7 +59,12 @@ const DefaultPath = "/styles/" + defaultStyleID
 // layers is the catalogue request r may see. It is the one place this
 // package reads the catalogue, so it is where a per-caller filter of the
 // layers (privacy) applies to every style and to the list alike.
-func (h *Handler) layers(r *http.Request) []*layer.Layer { return h.catalog.Layers() }
+func (h *Handler) layers(r *http.Request) []*layer.Layer {
+	if h.views != nil {
+		return h.views(r)
+	}
+	return h.catalog.Layers()
+}
 
 // listDoc is the /styles document, shaped like OGC API Styles' list.
 type listDoc struct {

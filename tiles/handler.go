@@ -196,13 +196,28 @@ func checkFormat(r *http.Request, want string) error {
 	return nil
 }
 
+// Views decides, per request, which layers a caller sees and which view of
+// each: the full one, or a sensitive layer's masked one.
+type Views interface {
+	Layers(r *http.Request) []*layer.Layer
+	Snapshot(r *http.Request, id string) (*cache.Snapshot, bool)
+}
+
 // snapshot finds the snapshot of layer id that request r may read. It is
 // the one place in this package where a layer id becomes a *cache.Snapshot,
-// so it is where a per-caller view (masked or full) will be chosen: every
+// so it is where the per-caller view (masked or full) is chosen: every
 // tile, tileset and TileJSON endpoint then serves the same view to the same
-// caller. For now every caller reads the published snapshot.
+// caller, and a layer the caller may not see is not found.
 func (h *Handler) snapshot(r *http.Request, id string) (*cache.Snapshot, error) {
-	s, ok := h.catalog.Snapshot(id)
+	var (
+		s  *cache.Snapshot
+		ok bool
+	)
+	if h.opts.Views != nil {
+		s, ok = h.opts.Views.Snapshot(r, id)
+	} else {
+		s, ok = h.catalog.Snapshot(id)
+	}
 	if !ok {
 		return nil, httpx.NotFound("there is no collection %q", truncate(id))
 	}
@@ -243,13 +258,14 @@ func (h *Handler) selected(r *http.Request) ([]*cache.Snapshot, error) {
 		return h.snapshots(r, q.Get("collections"))
 	}
 	var snaps []*cache.Snapshot
-	for _, l := range h.catalog.Layers() {
-		if _, ok := h.catalog.Snapshot(l.ID); !ok {
-			continue // not loaded yet
-		}
+	layers := h.catalog.Layers()
+	if h.opts.Views != nil {
+		layers = h.opts.Views.Layers(r)
+	}
+	for _, l := range layers {
 		s, err := h.snapshot(r, l.ID)
 		if err != nil {
-			return nil, err
+			continue // not loaded yet, or not for this caller
 		}
 		snaps = append(snaps, s)
 	}

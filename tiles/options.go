@@ -2,6 +2,9 @@ package tiles
 
 // Options tune the encoder. The zero value means the defaults.
 type Options struct {
+	// Views, when set, chooses per request which layers are seen and
+	// through which view; nil serves every layer of the catalog in full.
+	Views Views
 	// Extent is the size of a tile in its own integer units (default 4096).
 	Extent uint32
 	// Buffer is how far, in tile units, geometry is kept beyond the tile's

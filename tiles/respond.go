@@ -43,22 +43,22 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, s *TileMatri
 func (h *Handler) cacheKey(s *TileMatrixSet, snaps []*cache.Snapshot, t Tile) tilecache.Key {
 	n := len(s.ID)
 	for _, snap := range snaps {
-		n += len(snap.Layer().ID) + 1
+		n += len(snap.TileKey()) + 1
 	}
 	b := make([]byte, 0, n)
 	b = append(b, s.ID...)
 	for _, snap := range snaps {
 		b = append(b, '/')
-		b = append(b, snap.Layer().ID...)
+		b = append(b, snap.TileKey()...) // the masked and full views never share a tile
 	}
 	return tilecache.Key{Tileset: string(b), Z: t.Z, X: t.X, Y: t.Y}
 }
 
-// layerIDs lists the layers of snaps, for the tile cache's eviction index.
+// layerIDs lists the views of snaps, for the tile cache's eviction index.
 func layerIDs(snaps []*cache.Snapshot) []string {
 	ids := make([]string, len(snaps))
 	for i, s := range snaps {
-		ids[i] = s.Layer().ID
+		ids[i] = s.TileKey()
 	}
 	return ids
 }
@@ -83,6 +83,10 @@ func (h *Handler) cacheControl(snaps []*cache.Snapshot) string {
 		cc := s.Layer().CacheControl
 		if cc == "" {
 			cc = h.opts.CacheControl
+		}
+		if s.Private() {
+			// Not for shared caches: only this caller may see it.
+			cc = "private, max-age=60"
 		}
 		if rank := freshness(cc); best == "" || rank < bestRank {
 			best, bestRank = cc, rank

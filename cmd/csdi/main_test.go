@@ -19,8 +19,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/csdi-hk/csdi/internal/demo"
 	"github.com/csdi-hk/csdi/internal/testenv"
 )
+
+// testPrivacyKey is the masking secret of the tests' PostGIS servers.
+const testPrivacyKey = "test-privacy-key-0123456789abcdef"
 
 // server is csdi serve running in-process on a loopback port.
 type liveServer struct {
@@ -70,6 +74,7 @@ func startServe(t *testing.T, env map[string]string) *liveServer {
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-done:
+			done <- err // for the cleanup, which waits for it
 			t.Fatalf("serve stopped early: %v\n%s", err, logs.String())
 		default:
 		}
@@ -167,7 +172,7 @@ func TestServeEmbeddedDemo(t *testing.T) {
 			t.Errorf("tile: %d %q %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
 		}
 	})
-	t.Run("sensitive layer withheld everywhere", func(t *testing.T) { assertWithheld(t, s, ids) })
+	t.Run("sensitive layer masked everywhere", func(t *testing.T) { assertMasked(t, s, ids) })
 	t.Run("bad input is a problem, not a 500", func(t *testing.T) {
 		for path, status := range map[string]int{
 			"/collections/nope":                        404,
@@ -189,50 +194,117 @@ func TestServeEmbeddedDemo(t *testing.T) {
 	t.Run("GDAL reads it", func(t *testing.T) { checkGDAL(t, s, "buildings") })
 }
 
-// assertWithheld tries every path to the demo's sensitive layer.
-func assertWithheld(t *testing.T, s *liveServer, ids []string) {
+// assertMasked tries every path to the demo's sensitive layer as the
+// public and checks that none serves anything of its true data: no HKID,
+// name or address, no real feature id, no true position (the policy snaps
+// every case to a 250 m cell), and no dropped attribute in any schema.
+func assertMasked(t *testing.T, s *liveServer, ids []string) {
 	t.Helper()
-	if contains(ids, "elderly_home_care") {
-		t.Fatal("the sensitive layer is listed in /collections")
+	if !contains(ids, "elderly_home_care") {
+		t.Fatal("the sensitive layer's masked view is not listed in /collections")
+	}
+	var secrets [][]byte
+	realIDs := map[string]bool{}
+	for r, err := range demo.Records(demo.ElderlyHomeCareID, demo.Options{Seed: 1}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range []int{0, 1, 3} { // hkid, name, address
+			if v, ok := r.Props[i].(string); ok && v != "" {
+				secrets = append(secrets, []byte(v))
+			}
+		}
+		realIDs[fmt.Sprint(r.ID)] = true
+	}
+	if len(secrets) == 0 {
+		t.Fatal("no true values to look for")
 	}
 	for _, p := range []string{
 		"/collections/elderly_home_care",
-		"/collections/elderly_home_care/items",
-		"/collections/elderly_home_care/items/1",
-		"/collections/elderly_home_care/items?bbox=113,22,115,23",
-		"/collections/elderly_home_care/tiles/WebMercatorQuad/12/1786/3345",
-		"/collections/elderly_home_care/tiles/WebMercatorQuad/tilejson.json",
-		"/tiles/elderly_home_care/12/3345/1786.mvt",
-		"/tiles/buildings,elderly_home_care/12/3345/1786.mvt",
-		"/tiles/elderly_home_care/tilejson.json",
-		"/collections/ELDERLY_HOME_CARE/items",
-		"/collections/elderly%5Fhome%5Fcare/items",
+		"/collections/elderly_home_care/items?limit=10000",
+		"/collections/elderly_home_care/items?bbox=113,22,115,23&limit=10000",
+		"/collections/elderly_home_care/items?f=html&limit=500",
 		"/collections/elderly_home_care/queryables",
 		"/collections/elderly_home_care/items?f=csv",
-		"/collections/elderly_home_care/items?f=gpkg",
-		"/collections/elderly_home_care/items?filter=true",
-		"/collections/elderly_home_care/tiles",
-		"/collections/elderly_home_care/tiles/HK1980Grid",
-		"/tiles/WebMercatorQuad?collections=elderly_home_care",
-		"/tiles/WebMercatorQuad/12/1786/3345?collections=elderly_home_care",
-		"/tiles/WebMercatorQuad/tilejson.json?collections=elderly_home_care",
+		"/collections/elderly_home_care/tiles/WebMercatorQuad/tilejson.json",
+		"/tiles/elderly_home_care/tilejson.json",
 		"/styles/elderly_home_care",
+		"/api",
 	} {
 		resp, body := s.get(t, p)
-		if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" {
-			t.Errorf("GET %s: %d %s %s, want a 404 problem", p, resp.StatusCode, resp.Header.Get("Content-Type"), body)
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d %s", p, resp.StatusCode, body)
+			continue
+		}
+		for _, v := range secrets {
+			if bytes.Contains(body, v) {
+				t.Errorf("GET %s serves the true value %q", p, v)
+				break
+			}
+		}
+		if p != "/api" && bytes.Contains(body, []byte(`address`)) {
+			t.Errorf("GET %s names the dropped address", p)
+		}
+		// TileJSON and styles have a "name" member of their own.
+		if (strings.Contains(p, "/items") || strings.Contains(p, "/queryables")) && bytes.Contains(body, []byte(`"name"`)) {
+			t.Errorf("GET %s names the dropped name attribute", p)
+		}
+		if strings.Contains(p, "f=csv") {
+			header, _, _ := bytes.Cut(body, []byte("\n"))
+			if bytes.Contains(header, []byte("name")) {
+				t.Errorf("the CSV header %q names the dropped name attribute", header)
+			}
 		}
 	}
-	for _, p := range []string{"/api", "/collections?f=html", "/?f=html", "/styles", "/styles/default", "/tiles", "/tiles/WebMercatorQuad", "/tiles/WebMercatorQuad/tilejson.json"} {
-		if _, body := s.get(t, p); bytes.Contains(body, []byte("elderly_home_care")) {
-			t.Errorf("%s mentions the sensitive layer", p)
+	// Real ids name nothing; hidden attributes cannot be filtered or sorted.
+	n := 0
+	for id := range realIDs {
+		if resp, _ := s.get(t, "/collections/elderly_home_care/items/"+id); resp.StatusCode != 404 {
+			t.Errorf("the masked view answers the real id %s: %d", id, resp.StatusCode)
+		}
+		if n++; n == 20 {
+			break
+		}
+	}
+	for _, p := range []string{
+		"/collections/elderly_home_care/items?filter=address%20LIKE%20%27%25%27",
+		"/collections/elderly_home_care/items?filter=name%3D%27x%27",
+		"/collections/elderly_home_care/items?sortby=name",
+		"/collections/elderly_home_care/items?sortby=address",
+		"/collections/elderly_home_care/items?address=x",
+	} {
+		if resp, body := s.get(t, p); resp.StatusCode != 400 {
+			t.Errorf("GET %s: %d %s, want 400: the attribute is not in the masked view", p, resp.StatusCode, body)
+		}
+	}
+	// Every served position is a 250 m cell centre.
+	var fc struct {
+		Features []struct {
+			ID       any
+			Geometry struct{ Coordinates []float64 }
+		}
+	}
+	_, body := s.get(t, "/collections/elderly_home_care/items?limit=10000&crs=http://www.opengis.net/def/crs/EPSG/0/2326")
+	if err := json.Unmarshal(body, &fc); err != nil || len(fc.Features) == 0 {
+		t.Fatalf("masked items: %v, %d features", err, len(fc.Features))
+	}
+	for _, f := range fc.Features {
+		c := f.Geometry.Coordinates // northing, easting
+		for _, v := range c {
+			if r := math.Mod(v-125, 250); math.Min(math.Abs(r), 250-math.Abs(r)) > 0.01 {
+				t.Errorf("feature %v at %v: not a 250 m cell centre", f.ID, c)
+				break
+			}
+		}
+		if realIDs[fmt.Sprint(f.ID)] {
+			t.Errorf("masked feature id %v is a real id", f.ID)
 		}
 	}
 }
 
 // The demo written to PostGIS keeps its sensitive layer sensitive: the flag
 // travels in the table's metadata, so serving the database withholds it.
-func TestDemoInPostGISWithholdsSensitive(t *testing.T) {
+func TestDemoInPostGISMasksSensitive(t *testing.T) {
 	url := testenv.DatabaseURL(t)
 	env := func(k string) string { return map[string]string{"CSDI_DEMO_BUILDINGS": "500"}[k] }
 	var out bytes.Buffer
@@ -246,7 +318,7 @@ func TestDemoInPostGISWithholdsSensitive(t *testing.T) {
 	if err := run(context.Background(), []string{"demo", "-database", url, "-replace", "-buildings", "400"}, &out, io.Discard, env); err != nil {
 		t.Fatalf("demo -replace: %v", err)
 	}
-	s := startServe(t, map[string]string{"CSDI_DATABASE_URL": url})
+	s := startServe(t, map[string]string{"CSDI_DATABASE_URL": url, "CSDI_PRIVACY_KEY": testPrivacyKey})
 	ids := collectionIDs(t, s)
 	if !contains(ids, "buildings") || !contains(ids, "districts") {
 		t.Fatalf("demo layers missing: %v", ids)
@@ -254,7 +326,7 @@ func TestDemoInPostGISWithholdsSensitive(t *testing.T) {
 	if got := s.json(t, "/collections/buildings/items?limit=1")["numberMatched"].(float64); got != 400 {
 		t.Errorf("%v buildings after -replace with 400", got)
 	}
-	assertWithheld(t, s, ids)
+	assertMasked(t, s, ids)
 }
 
 func TestDemoFileRefusesToOverwrite(t *testing.T) {
@@ -334,7 +406,7 @@ func TestServePostGISSeveralSRIDs(t *testing.T) {
 		INSERT INTO areas VALUES (1, 'square', ST_Multi(ST_MakeEnvelope(833000, 815000, 834000, 816000, 2326)))`); err != nil {
 		t.Fatal(err)
 	}
-	s := startServe(t, map[string]string{"CSDI_DATABASE_URL": url})
+	s := startServe(t, map[string]string{"CSDI_DATABASE_URL": url, "CSDI_PRIVACY_KEY": testPrivacyKey})
 	for _, srid := range []int{4326, 2326, 3857, 32650} {
 		id := fmt.Sprintf("landmark_%d", srid)
 		t.Run(id, func(t *testing.T) {

@@ -139,7 +139,7 @@ func TestReplicasConverge(t *testing.T) {
 	if err := run(ctx, []string{"demo", "-database", url, "-buildings", "2000"}, io.Discard, io.Discard, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"CSDI_DATABASE_URL": url, "CSDI_ADMIN_KEY": "s3cret-admin-key"}
+	env := map[string]string{"CSDI_DATABASE_URL": url, "CSDI_ADMIN_KEY": "s3cret-admin-key", "CSDI_PRIVACY_KEY": testPrivacyKey}
 	rs := []*replica{startReplica(t, env), startReplica(t, env)}
 
 	for i, r := range rs {

@@ -63,13 +63,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		}
 	}
 	c := cache.New(st, layers, log)
+	views, err := maskedViews(cfg, c, layers, log)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	if err := c.Load(ctx); err != nil {
 		// Each failed layer is logged and serves empty; the rest go on.
 		log.Error("some layers failed to load", "err", err)
 	}
 	log.Info("cache loaded", "layers", len(layers), "duration", time.Since(start).Round(time.Millisecond))
-	var backends server.Backends
+	backends := server.Backends{Access: views}
 	if h, ok := st.(store.History); ok && follow {
 		backends.History = h
 	}
@@ -194,15 +198,9 @@ func catalogue(ctx context.Context, cfg *config.Config, st store.Store, log *slo
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("catalogue:\n  %s", strings.Join(problems, "\n  "))
 	}
-	// Until privacy masking exists no caller has a masked view to be given,
-	// so sensitive layers are not served at all. All discovered layers are
-	// passed, not only the published ones, so a config entry cannot
-	// republish a sensitive table under another name.
-	serve, withheld := layer.Withhold(merged, all)
-	for _, l := range withheld {
-		log.Warn("sensitive layer withheld: masking is not implemented yet", "layer", l.ID, "table", l.Source.Table)
-	}
-	return serve, nil
+	// All discovered layers are passed, not only the published ones, so a
+	// config entry cannot republish a sensitive table under another name.
+	return layer.MarkSensitive(merged, all), nil
 }
 
 // claimedOnly keeps the discovered layers that a configured layer names.

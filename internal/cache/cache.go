@@ -183,6 +183,8 @@ type builder struct {
 	tree  *rtree.RTreeG[*Feature]
 	ids   *btree.BTreeG[*Feature]
 	attrs []attrIndex // by field; see attrindex.go and index.go
+	// masked: the builder holds a masked view (see views.go).
+	masked bool
 	// attrsLoaded: the first publish has filled attrs.
 	attrsLoaded bool
 	bytes       int
@@ -217,6 +219,7 @@ func (b *builder) add(r store.Record) error {
 func (b *builder) publish(version uint64) *Snapshot {
 	return &Snapshot{
 		layer:   b.layer,
+		masked:  b.masked,
 		version: version,
 		tree:    b.tree.Copy(),
 		ids:     b.ids.Copy(),

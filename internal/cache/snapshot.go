@@ -16,6 +16,7 @@ import (
 // goroutines may read it at once without locks.
 type Snapshot struct {
 	layer   *layer.Layer
+	masked  bool // a sensitive layer's masked view
 	version uint64
 	tree    *rtree.RTreeG[*Feature]
 	ids     *btree.BTreeG[*Feature]

@@ -85,6 +85,26 @@ func (c *Cache) HasMasking(id string) bool {
 // cache and its evictions, so its tiles never mix with the full view's.
 func MaskedTileKey(id string) string { return id + "\x00masked" }
 
+// Masked reports whether s is a masked view.
+func (s *Snapshot) Masked() bool { return s.masked }
+
+// TileKey names the snapshot's view in the tile cache and its evictions:
+// the layer id for the full view, MaskedTileKey for the masked one.
+func (s *Snapshot) TileKey() string {
+	if s.masked {
+		return MaskedTileKey(s.layer.ID)
+	}
+	return s.layer.ID
+}
+
+// Private reports whether the snapshot may only be cached privately, by the
+// caller's own client: a layer not open to the public, or the full view
+// of a sensitive one.
+func (s *Snapshot) Private() bool {
+	level := s.layer.Access.Level
+	return (level != "" && level != "public") || (s.layer.Sensitive && !s.masked)
+}
+
 // publishMasked rebuilds a layer's masked view from the full builder, after
 // a (re)load. Called with e.mu held.
 func (c *Cache) publishMasked(e *entry, full *builder) error {
@@ -96,6 +116,7 @@ func (c *Cache) publishMasked(e *entry, full *builder) error {
 	if err != nil {
 		return err
 	}
+	b.masked = true
 	me.view = me.newView()
 	all := func(yield func(*Feature) bool) {
 		full.ids.Scan(func(f *Feature) bool { return yield(f) })

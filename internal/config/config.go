@@ -29,6 +29,7 @@ type Config struct {
 	Tiles    Tiles         `yaml:"tiles"`
 	Writes   Writes        `yaml:"writes"`
 	Auth     auth.Config   `yaml:"auth"`
+	Privacy  Privacy       `yaml:"privacy"`
 	Log      Log           `yaml:"log"`
 	Layers   []layer.Layer `yaml:"layers"`
 }
@@ -110,6 +111,14 @@ type Writes struct {
 	// an import's (1 GiB).
 	MaxBodyBytes   int64 `yaml:"max_body_bytes"`
 	MaxImportBytes int64 `yaml:"max_import_bytes"`
+}
+
+// Privacy configures masked views of sensitive layers.
+type Privacy struct {
+	// Key is the secret behind pseudonymous ids, hashed attributes and
+	// displacements (CSDI_PRIVACY_KEY): the same on every replica, and
+	// stable, or masked views change and displacements can be averaged.
+	Key string `yaml:"key"`
 }
 
 // Log sets the structured logger.
@@ -205,6 +214,7 @@ func (c *Config) override(env func(string) string) error {
 	str("CSDI_CORS_ORIGIN", &c.Server.CORSOrigin)
 	str("CSDI_DATABASE_URL", &c.Database.URL)
 	str("CSDI_ADMIN_KEY", &c.Writes.AdminKey)
+	str("CSDI_PRIVACY_KEY", &c.Privacy.Key)
 	if v := env("CSDI_DATABASE_SCHEMAS"); v != "" {
 		c.Database.Schemas = splitList(v)
 	}

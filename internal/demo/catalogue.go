@@ -188,9 +188,14 @@ func homeCareLayer() layer.Layer {
 		MinZoom: 10, MaxZoom: layer.DefaultMaxZoom,
 		Sensitive: true,
 		Access:    layer.Access{Level: "public"},
+		// The public sees each case on a 250 m grid, with a partial HKID, an
+		// age band and the month the case opened: names and addresses are
+		// gone, and a column added later is dropped until someone decides.
 		Masking: &layer.Masking{
-			Attributes: map[string]string{"hkid": "partial", "name": "drop", "address": "drop", "age": "generalise"},
-			Geometry:   "snap:250",
+			Attributes: map[string]string{"hkid": "partial", "name": "drop", "address": "drop",
+				"age": "generalise:10", "case_opened": "generalise:month", "district": "keep", "care_level": "keep"},
+			Others:   "drop",
+			Geometry: "snap:250",
 		},
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/privacy"
 	"github.com/csdi-hk/csdi/internal/store"
 )
 
@@ -123,14 +124,18 @@ func TestSensitiveLayerPolicy(t *testing.T) {
 	if !l.Sensitive || l.Access.Level != "public" || l.Masking == nil {
 		t.Fatalf("sensitive %v, access %+v, masking %v", l.Sensitive, l.Access, l.Masking)
 	}
-	want := map[string]string{"hkid": "partial", "name": "drop", "address": "drop", "age": "generalise"}
+	want := map[string]string{"hkid": "partial", "name": "drop", "address": "drop", "age": "generalise:10", "case_opened": "generalise:month"}
 	for k, v := range want {
 		if l.Masking.Attributes[k] != v {
 			t.Errorf("masking %s = %q, want %q", k, l.Masking.Attributes[k], v)
 		}
 	}
-	if l.Masking.Geometry != "snap:250" {
-		t.Errorf("geometry masking %q", l.Masking.Geometry)
+	if l.Masking.Geometry != "snap:250" || l.Masking.Others != "drop" {
+		t.Errorf("geometry masking %q, others %q", l.Masking.Geometry, l.Masking.Others)
+	}
+	// The policy compiles: make run would refuse to start otherwise.
+	if _, err := privacy.Compile(&l, []byte("a demo key of enough length")); err != nil {
+		t.Errorf("the demo's masking policy does not compile: %v", err)
 	}
 	for _, o := range Layers() {
 		if o.ID != l.ID && (o.Sensitive || o.Masking != nil) {

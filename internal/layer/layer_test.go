@@ -1,6 +1,9 @@
 package layer
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestMerge(t *testing.T) {
 	discovered := []Layer{
@@ -61,11 +64,12 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-func TestWithholdFollowsTheTable(t *testing.T) {
+func TestSensitivityFollowsTheTable(t *testing.T) {
+	centroid := &Masking{Geometry: "centroid"}
 	discovered := []Layer{
 		{ID: "cases", Source: Source{Table: "elderly_home_care"}, Sensitive: true},
 		{ID: "roads", Source: Source{Schema: "public", Table: "roads"}},
-		{ID: "private.cases", Source: Source{Schema: "private", Table: "cases"}, Masking: &Masking{Geometry: "centroid"}},
+		{ID: "private.cases", Source: Source{Schema: "private", Table: "cases"}, Masking: centroid},
 	}
 	merged := []Layer{
 		{ID: "cases", Source: Source{Table: "elderly_home_care"}, Sensitive: true},
@@ -73,13 +77,23 @@ func TestWithholdFollowsTheTable(t *testing.T) {
 		{ID: "copy", Source: Source{Table: "ELDERLY_HOME_CARE"}}, // a config alias, another spelling
 		{ID: "alias", Source: Source{Schema: "Private", Table: "Cases"}},
 		{ID: "flagged", Source: Source{Table: "t"}, Sensitive: true},
+		{ID: "masked", Source: Source{Table: "u"}, Masking: &Masking{Geometry: "snap:100"}},
 	}
-	serve, withheld := Withhold(merged, discovered)
-	if len(serve) != 1 || serve[0].ID != "roads" {
-		t.Errorf("served %v, want only roads", ids(serve))
+	out := MarkSensitive(merged, discovered)
+	var sensitive []string
+	for _, l := range out {
+		if l.Sensitive {
+			sensitive = append(sensitive, l.ID)
+		}
 	}
-	if len(withheld) != 4 {
-		t.Errorf("withheld %v, want cases, copy, alias, flagged", ids(withheld))
+	if got := strings.Join(sensitive, ","); got != "cases,copy,alias,flagged,masked" {
+		t.Errorf("sensitive: %s, want every layer but roads", got)
+	}
+	if out[3].Masking != centroid {
+		t.Errorf("the alias of a masked table does not take its masking: %+v", out[3].Masking)
+	}
+	if merged[2].Sensitive {
+		t.Error("MarkSensitive changed its input")
 	}
 }
 

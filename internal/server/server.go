@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/csdi-hk/csdi/features"
+	"github.com/csdi-hk/csdi/internal/access"
 	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/config"
@@ -46,6 +47,10 @@ type Backends struct {
 	History store.History
 	// Editor takes writes (Part 4, imports); nil serves read-only.
 	Editor store.Editor
+	// Access decides per request which layers and views a caller reads;
+	// nil serves every layer of the cache in full (tests and benchmarks
+	// without sensitive layers).
+	Access *access.Catalog
 }
 
 // authenticator checks the configured API keys and identity providers;
@@ -103,13 +108,20 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	tileHandler := tiles.NewHandler(c, tiles.Options{
+	tileOpts := tiles.Options{
 		Extent:       cfg.Tiles.Extent,
 		Buffer:       cfg.Tiles.Buffer,
 		MaxTileBytes: cfg.Tiles.MaxTileBytes,
 		CacheControl: cfg.Tiles.CacheControl,
 		CacheBytes:   cfg.Tiles.CacheBytes,
-	})
+	}
+	var featureViews features.Views
+	styleHandler := styles.NewHandler(c)
+	if b.Access != nil {
+		tileOpts.Views, featureViews = b.Access, b.Access
+		styleHandler.WithViews(b.Access.Layers)
+	}
+	tileHandler := tiles.NewHandler(c, tileOpts)
 	tileHandler.Register(mux)
 	c.SetTileEvictor(tileHandler.Evictor())
 	features.NewHandler(c, features.Options{
@@ -122,6 +134,7 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 		Conformance:  tiles.ConformanceClasses(),
 		GeoPackage:   gpkg.Export,
 		History:      b.History,
+		Views:        featureViews,
 		Writes:       writeOptions(cfg, b, verifier),
 		CollectionLinks: func(base string, l *layer.Layer) []httpx.Link {
 			return append(tiles.CollectionLinks(base, l.ID), httpx.Link{
@@ -136,7 +149,7 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 			}, tiles.LandingLinks(base)...)
 		},
 	}).Register(mux)
-	styles.NewHandler(c).Register(mux)
+	styleHandler.Register(mux)
 	viewer.NewHandler().Register(mux)
 	health := &health{cache: c, syncer: b.Syncer, maxLag: cfg.Database.ReadyMaxLag}
 	mux.Handle("GET /healthz", httpx.HandlerFunc(health.alive))

@@ -1,0 +1,95 @@
+// Package access decides, for each request, which layers the caller sees
+// and through which view: a layer the caller may not see does not exist
+// for them, and a sensitive layer is served in full only to a caller with
+// the unmasked right (and the step-up level its policy asks), everyone
+// else getting its masked view — or nothing, when it has none. Every
+// endpoint (features, tiles, styles) asks here, so no path can serve what
+// another would refuse.
+package access
+
+import (
+	"net/http"
+
+	"github.com/csdi-hk/csdi/internal/auth"
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/layer"
+)
+
+// Cache is what access reads: the full and masked snapshots.
+type Cache interface {
+	Layers() []*layer.Layer
+	Snapshot(id string) (*cache.Snapshot, bool)
+	Masked(id string) (*cache.Snapshot, bool)
+}
+
+// Catalog is the cache seen through the privacy model.
+type Catalog struct {
+	cache Cache
+	// minACR is each masked layer's step-up level for the full view.
+	minACR map[string]string
+	// onUnmasked, when set, is told of every read of a sensitive layer's
+	// full view (the audit trail).
+	onUnmasked func(r *http.Request, l *layer.Layer)
+}
+
+// New makes a catalog over c; minACR gives, per sensitive layer id, the
+// authentication level its full view needs ("" for none).
+func New(c Cache, minACR map[string]string) *Catalog {
+	return &Catalog{cache: c, minACR: minACR}
+}
+
+// OnUnmasked sets the hook told of every unmasked read of a sensitive
+// layer. Set it before serving.
+func (a *Catalog) OnUnmasked(fn func(r *http.Request, l *layer.Layer)) { a.onUnmasked = fn }
+
+// view is which snapshot principal p reads of layer l: the full one, the
+// masked one, or none.
+func (a *Catalog) view(p auth.Principal, l *layer.Layer) (s *cache.Snapshot, full bool) {
+	if !auth.CanSee(p, l) {
+		return nil, false
+	}
+	if !auth.Sensitive(l) {
+		s, _ := a.cache.Snapshot(l.ID)
+		return s, true
+	}
+	rule := auth.Unmasked{Departments: l.Access.Unmasked, MinACR: a.minACR[l.ID]}
+	if auth.CanSeeUnmasked(p, l, rule) {
+		s, _ := a.cache.Snapshot(l.ID)
+		return s, true
+	}
+	if m, ok := a.cache.Masked(l.ID); ok {
+		return m, false
+	}
+	return nil, false // sensitive, no masked view: only the unmasked right sees it
+}
+
+// Layers lists the layers request r may see, in catalogue order, each as
+// the caller sees it (a masked view's entry has the masked schema).
+func (a *Catalog) Layers(r *http.Request) []*layer.Layer {
+	p := auth.PrincipalFrom(r.Context())
+	all := a.cache.Layers()
+	out := make([]*layer.Layer, 0, len(all))
+	for _, l := range all {
+		if s, _ := a.view(p, l); s != nil {
+			out = append(out, s.Layer())
+		}
+	}
+	return out
+}
+
+// Snapshot is the snapshot of layer id request r reads; false when the
+// caller may not see the layer (or there is none).
+func (a *Catalog) Snapshot(r *http.Request, id string) (*cache.Snapshot, bool) {
+	full, ok := a.cache.Snapshot(id)
+	if !ok {
+		return nil, false
+	}
+	s, unmasked := a.view(auth.PrincipalFrom(r.Context()), full.Layer())
+	if s == nil {
+		return nil, false
+	}
+	if unmasked && auth.Sensitive(full.Layer()) && a.onUnmasked != nil {
+		a.onUnmasked(r, full.Layer())
+	}
+	return s, true
+}
