@@ -27,6 +27,7 @@ Usage:
                                                  (change log, history, triggers)
   csdi rollback [-config FILE] -layer ID -to SEQ|TIME
                                                  put a layer back as it was then
+  csdi audit   [-config FILE] list|verify [...]   query the audit trail, or check its hash chain
   csdi version                                   print the version
 
 Settings come from the YAML file given with -config, overridden by CSDI_*
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return migrateCmd(ctx, rest, stdout, stderr, getenv)
 	case "rollback":
 		return rollbackCmd(ctx, rest, stdout, stderr, getenv)
+	case "audit":
+		return auditCmd(ctx, rest, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "csdi", version())
 		return nil

@@ -27,7 +27,7 @@ import (
 // gpkg_contents, so GDAL and QGIS do not list them as layers.
 
 // schemaVersion is the version of the change-log schema this code writes.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrations[v] takes the schema from version v-1 to v.
 var migrations = [...][]string{
@@ -55,6 +55,8 @@ var migrations = [...][]string{
 			id INTEGER PRIMARY KEY CHECK (id = 1),
 			actor TEXT NOT NULL)`,
 	},
+	// 2: the audit trail, append-only and hash-chained (audit.go).
+	2: auditSchema,
 }
 
 // NewerSchemaError is returned for a GeoPackage whose change log a newer

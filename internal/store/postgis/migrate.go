@@ -13,7 +13,7 @@ import (
 
 // SchemaVersion is the version of the csdi schema this build installs.
 // Each step in migrations takes the schema from version i to i+1.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migrations are applied in order, each in the migrating transaction; a
 // database at version v runs migrations[v:].
@@ -85,6 +85,8 @@ BEGIN
 END
 $fn$;
 `,
+	// 2: the audit trail, append-only and hash-chained (audit.go).
+	auditSchema,
 }
 
 // notifyChannel is the NOTIFY channel that wakes followers of the change
