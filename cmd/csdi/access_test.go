@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -22,6 +24,8 @@ func TestWritesNeedTheOwningDepartmentsEditor(t *testing.T) {
 		{"fehd-editor", "Food and Environmental Hygiene Department", "editor"},
 		{"fehd-viewer", "Food and Environmental Hygiene Department", "viewer"},
 		{"td-editor", "Transport Department", "editor"},
+		{"swd-analyst", "Social Welfare Department", "analyst"},
+		{"td-analyst", "Transport Department", "analyst"},
 	} {
 		key, hash, err := auth.NewAPIKey()
 		if err != nil {
@@ -84,5 +88,46 @@ func TestWritesNeedTheOwningDepartmentsEditor(t *testing.T) {
 	}
 	if resp, body := s.get(t, "/collections/public_toilets/items/1"); !strings.Contains(string(body), "Edited") {
 		t.Errorf("the owning editor's PUT is not served: %d %s", resp.StatusCode, body)
+	}
+
+	// The sensitive layer in full: only for analysts of its own department.
+	hkid := regexp.MustCompile(`"hkid":"[A-Z]{1,2}[0-9]{6}\([0-9A]\)"`)
+	for _, c := range []struct {
+		who, key string
+		full     bool
+	}{{"anonymous", "", false}, {"another department's analyst", keys["td-analyst"], false}, {"the owning department's analyst", keys["swd-analyst"], true}} {
+		var hdr []string
+		if c.key != "" {
+			hdr = []string{"X-API-Key", c.key}
+		}
+		resp, body := s.get(t, "/collections/elderly_home_care/items?limit=5", hdr...)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", c.who, resp.StatusCode, body)
+		}
+		if got := hkid.Match(body); got != c.full {
+			t.Errorf("%s: full HKIDs served = %v, want %v: %.300s", c.who, got, c.full, body)
+		}
+		if c.full && !strings.Contains(resp.Header.Get("Cache-Control"), "private") && resp.Header.Get("Cache-Control") != "" {
+			t.Errorf("the full view is cacheable by shared caches: %q", resp.Header.Get("Cache-Control"))
+		}
+	}
+
+	// Both the write and the unmasked read are in the audit trail.
+	var out strings.Builder
+	env := map[string]string{"CSDI_CONFIG": cfg, "CSDI_EMBEDDED_PATH": filepath.Join(dir, "demo.gpkg")}
+	if err := run(context.Background(), []string{"audit", "list", "-json"}, &out, io.Discard, func(k string) string { return env[k] }); err != nil {
+		t.Fatalf("csdi audit list: %v", err)
+	}
+	log := out.String()
+	for _, want := range []string{`/fehd-editor"`, `"write"`, `/swd-analyst"`, `"read-unmasked"`, `elderly_home_care`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the audit trail lacks %s:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "td-analyst") || strings.Contains(log, "td-editor") {
+		t.Errorf("refused or masked requests are in the audit trail as if served:\n%s", log)
+	}
+	if err := run(context.Background(), []string{"audit", "verify"}, io.Discard, io.Discard, func(k string) string { return env[k] }); err != nil {
+		t.Errorf("csdi audit verify: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/csdi-hk/csdi/internal/audit"
 	"github.com/csdi-hk/csdi/internal/config"
 	"github.com/csdi-hk/csdi/internal/store"
 )
@@ -108,6 +109,19 @@ func rollbackCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		c, err := h.Rollback(ctx, &layers[i], seq, at, *actor)
 		if err != nil {
 			return err
+		}
+		if k, ok := st.(audit.Keeper); ok {
+			chain, err := auditChain("", getenv)
+			if err != nil {
+				return err
+			}
+			_, err = k.AuditLog(chain).Append(ctx, audit.Entry{
+				Actor: "cli/" + *actor, Action: audit.ActionRollback, Layer: *layerID,
+				Request: "csdi rollback -layer " + *layerID + " -to " + *to, Features: c.Changes, ChangeSeq: c.Seq,
+			})
+			if err != nil {
+				return fmt.Errorf("rolled back, but the audit entry failed: %w", err)
+			}
 		}
 		fmt.Fprintf(stdout, "rolled back %s to %s: %d changes logged, up to sequence %d\n", *layerID, *to, c.Changes, c.Seq)
 		return nil

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/csdi-hk/csdi/internal/audit"
+	"github.com/csdi-hk/csdi/internal/auditing"
 	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/config"
@@ -77,10 +79,27 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if h, ok := st.(store.History); ok && follow {
 		backends.History = h
 	}
+	// Every write and every unmasked read goes to the audit trail, a write
+	// in its own transaction.
+	var alog audit.TxLog
+	if k, ok := st.(audit.Keeper); ok {
+		chain, err := auditChain("", getenv)
+		if err != nil {
+			return err
+		}
+		if !chain.Keyed() {
+			log.Warn("audit trail hashed without a key: set CSDI_AUDIT_KEY so that no one with database access can rewrite it unnoticed")
+		}
+		alog = k.AuditLog(chain)
+		views.OnUnmasked(auditing.UnmaskedReads(alog), log)
+	}
 	// Writes reach readers only through the change log: without a syncer
 	// they would never show, so they are only taken while one runs.
 	if ed, ok := st.(store.Editor); ok && follow {
 		backends.Editor = ed
+		if alog != nil {
+			backends.Editor = auditing.Editor{Editor: ed, Log: alog}
+		}
 	}
 	if follow {
 		backends.Syncer = c.NewSyncer(cl, head, cache.SyncOptions{Poll: cfg.Database.SyncPoll})

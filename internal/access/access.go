@@ -8,6 +8,7 @@
 package access
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/csdi-hk/csdi/internal/auth"
@@ -28,8 +29,9 @@ type Catalog struct {
 	// minACR is each masked layer's step-up level for the full view.
 	minACR map[string]string
 	// onUnmasked, when set, is told of every read of a sensitive layer's
-	// full view (the audit trail).
-	onUnmasked func(r *http.Request, l *layer.Layer)
+	// full view (the audit trail) before it is served; an error refuses it.
+	onUnmasked func(r *http.Request, l *layer.Layer) error
+	log        *slog.Logger
 }
 
 // New makes a catalog over c; minACR gives, per sensitive layer id, the
@@ -39,8 +41,12 @@ func New(c Cache, minACR map[string]string) *Catalog {
 }
 
 // OnUnmasked sets the hook told of every unmasked read of a sensitive
-// layer. Set it before serving.
-func (a *Catalog) OnUnmasked(fn func(r *http.Request, l *layer.Layer)) { a.onUnmasked = fn }
+// layer before it is served (the audit trail). When it fails the caller
+// gets the masked view instead (or nothing, without one): no full read
+// goes unrecorded. Set it before serving.
+func (a *Catalog) OnUnmasked(fn func(r *http.Request, l *layer.Layer) error, log *slog.Logger) {
+	a.onUnmasked, a.log = fn, log
+}
 
 // view is which snapshot principal p reads of layer l: the full one, the
 // masked one, or none.
@@ -89,7 +95,10 @@ func (a *Catalog) Snapshot(r *http.Request, id string) (*cache.Snapshot, bool) {
 		return nil, false
 	}
 	if unmasked && auth.Sensitive(full.Layer()) && a.onUnmasked != nil {
-		a.onUnmasked(r, full.Layer())
+		if err := a.onUnmasked(r, full.Layer()); err != nil {
+			a.log.Error("unmasked read not recorded in the audit trail: serving the masked view", "layer", id, "err", err)
+			return a.cache.Masked(id)
+		}
 	}
 	return s, true
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/csdi-hk/csdi/features"
 	"github.com/csdi-hk/csdi/internal/access"
+	"github.com/csdi-hk/csdi/internal/auditing"
 	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/config"
@@ -157,6 +158,7 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 
 	handleUnrouted(mux)
 	var h http.Handler = mux
+	h = auditing.Middleware(h)
 	h = auth.Middleware(verifier, func(w http.ResponseWriter, r *http.Request, err error) {
 		if ch := auth.Challenge(err); auth.Status(err) == http.StatusUnauthorized && ch != "" {
 			w.Header().Set("WWW-Authenticate", ch)
