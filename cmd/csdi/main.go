@@ -23,6 +23,8 @@ Usage:
                                                  write the demo dataset
   csdi import  [-config FILE] -layer ID [-append|-upsert|-replace] [-dry-run] FILE
                                                  import GeoJSON, CSV or a GeoPackage layer
+  csdi apikey  -name N -department D [-roles viewer,analyst,editor,admin]
+                                                 make an API key and its config entry
   csdi migrate [-config FILE]                    install or upgrade the csdi schema
                                                  (change log, history, triggers)
   csdi rollback [-config FILE] -layer ID -to SEQ|TIME
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return demoCmd(ctx, rest, stdout, stderr, getenv)
 	case "import":
 		return importCmd(ctx, rest, stdout, stderr, getenv)
+	case "apikey":
+		return apikeyCmd(ctx, rest, stdout, stderr, getenv)
 	case "migrate":
 		return migrateCmd(ctx, rest, stdout, stderr, getenv)
 	case "rollback":
