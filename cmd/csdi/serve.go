@@ -115,6 +115,19 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		ln.Close()
 		return err
 	}
+	if cfg.Server.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.Server.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.Server.MetricsAddr, err)
+		}
+		// Metrics failing is no reason to stop serving maps: it is logged.
+		go func() {
+			if err := srv.ServeMetrics(ctx, mln); err != nil {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+	}
 	return srv.Serve(ctx, ln)
 }
 

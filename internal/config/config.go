@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/limits"
 )
 
 // Config is the whole configuration.
@@ -30,6 +32,7 @@ type Config struct {
 	Writes   Writes        `yaml:"writes"`
 	Auth     auth.Config   `yaml:"auth"`
 	Privacy  Privacy       `yaml:"privacy"`
+	Limits   limits.Config `yaml:"limits"`
 	Log      Log           `yaml:"log"`
 	Layers   []layer.Layer `yaml:"layers"`
 }
@@ -39,10 +42,20 @@ type Server struct {
 	Addr              string        `yaml:"addr"`     // CSDI_ADDR
 	BaseURL           string        `yaml:"base_url"` // CSDI_BASE_URL; empty: from each request
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
-	WriteTimeout      time.Duration `yaml:"write_timeout"`
-	IdleTimeout       time.Duration `yaml:"idle_timeout"`
-	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
-	CORSOrigin        string        `yaml:"cors_origin"` // CSDI_CORS_ORIGIN
+	// ReadTimeout bounds reading a whole request, body included (1m).
+	ReadTimeout  time.Duration `yaml:"read_timeout"`
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// TransferTimeout replaces ReadTimeout and WriteTimeout for downloads
+	// and imports, which may move a gigabyte over a slow link (1h).
+	TransferTimeout time.Duration `yaml:"transfer_timeout"`
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	CORSOrigin      string        `yaml:"cors_origin"` // CSDI_CORS_ORIGIN
+	// MetricsAddr is a second listener for operators (CSDI_METRICS_ADDR):
+	// /metrics without credentials, /healthz and /readyz. Bind it to
+	// loopback or an internal network only. Empty: none, and /metrics is
+	// served on Addr to admins only.
+	MetricsAddr string `yaml:"metrics_addr"`
 }
 
 // Database is the PostGIS store; with no URL the embedded store is used.
@@ -212,6 +225,7 @@ func (c *Config) override(env func(string) string) error {
 	str("CSDI_ADDR", &c.Server.Addr)
 	str("CSDI_BASE_URL", &c.Server.BaseURL)
 	str("CSDI_CORS_ORIGIN", &c.Server.CORSOrigin)
+	str("CSDI_METRICS_ADDR", &c.Server.MetricsAddr)
 	str("CSDI_DATABASE_URL", &c.Database.URL)
 	str("CSDI_ADMIN_KEY", &c.Writes.AdminKey)
 	str("CSDI_PRIVACY_KEY", &c.Privacy.Key)
@@ -254,7 +268,9 @@ func (c *Config) defaults() {
 	setStr(&c.Server.Addr, "127.0.0.1:8080")
 	setStr(&c.Server.CORSOrigin, "*")
 	setDur(&c.Server.ReadHeaderTimeout, 10*time.Second)
+	setDur(&c.Server.ReadTimeout, time.Minute)
 	setDur(&c.Server.WriteTimeout, 5*time.Minute)
+	setDur(&c.Server.TransferTimeout, time.Hour)
 	setDur(&c.Server.IdleTimeout, 2*time.Minute)
 	setDur(&c.Server.ShutdownTimeout, 20*time.Second)
 	if len(c.Database.Schemas) == 0 {
@@ -300,6 +316,7 @@ func (c *Config) defaults() {
 	if c.Tiles.Buffer == 0 {
 		c.Tiles.Buffer = 64
 	}
+	c.Limits.ApplyDefaults()
 	setStr(&c.Log.Level, "info")
 	setStr(&c.Log.Format, "text")
 	for i := range c.Layers {
@@ -337,6 +354,13 @@ func (c *Config) Validate() error {
 	if c.Tiles.CacheBytes < 0 {
 		bad("tiles.cache_bytes", "must not be negative (0 means the default, 256 MiB)")
 	}
+	if a := c.Server.MetricsAddr; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			bad("server.metrics_addr", "must be host:port (e.g. 127.0.0.1:9090), got %q", a)
+		} else if a == c.Server.Addr {
+			bad("server.metrics_addr", "must differ from server.addr (%s): it serves metrics without credentials", c.Server.Addr)
+		}
+	}
 	if c.Embedded.DemoBuildings < 0 {
 		bad("embedded.demo_buildings", "must not be negative")
 	}
@@ -353,7 +377,27 @@ func (c *Config) Validate() error {
 	if u := c.Database.URL; u != "" && !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") && !strings.Contains(u, "=") {
 		bad("database.url", "must be a postgres:// URL or a key=value connection string")
 	}
+	for _, d := range []struct {
+		setting string
+		v       time.Duration
+	}{
+		{"server.read_header_timeout", c.Server.ReadHeaderTimeout},
+		{"server.read_timeout", c.Server.ReadTimeout},
+		{"server.write_timeout", c.Server.WriteTimeout},
+		{"server.idle_timeout", c.Server.IdleTimeout},
+		{"server.transfer_timeout", c.Server.TransferTimeout},
+	} {
+		if d.v < 0 {
+			bad(d.setting, "must not be negative, got %v", d.v)
+		}
+	}
+	if c.Server.TransferTimeout > 0 && c.Server.TransferTimeout < max(c.Server.ReadTimeout, c.Server.WriteTimeout) {
+		bad("server.transfer_timeout", "must be at least read_timeout and write_timeout (it lengthens them for downloads and imports), got %v", c.Server.TransferTimeout)
+	}
 	if err := c.Auth.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Limits.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	ids := map[string]bool{}

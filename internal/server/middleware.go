@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -23,8 +24,14 @@ func handleUnrouted(mux *http.ServeMux) {
 				return httpx.Errorf(http.StatusMethodNotAllowed, "%s is not allowed on %s; it is read-only (GET)", r.Method, r.URL.Path)
 			}
 		}
-		return httpx.NotFound("there is nothing at %s; the landing page / lists what there is", r.URL.Path)
+		return nothingAt(r.URL.Path)
 	}))
+}
+
+// nothingAt is the 404 of a path that leads nowhere — or nowhere the
+// caller may know of.
+func nothingAt(path string) *httpx.Error {
+	return httpx.NotFound("there is nothing at %s; the landing page / lists what there is", path)
 }
 
 // cors lets map viewers on other origins read tiles and features.
@@ -33,7 +40,7 @@ func cors(origin string, next http.Handler) http.Handler {
 		if origin != "" {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Expose-Headers", "ETag, Content-Crs, Link, Location")
+			h.Set("Access-Control-Expose-Headers", "ETag, Content-Crs, Link, Location, X-Request-Id")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				// Writes too: a department's web tool edits from the browser.
 				h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE")
@@ -79,18 +86,46 @@ func (w *statusWriter) Flush() {
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+// observeRequests gives each request an id (X-Request-Id, in the response
+// and in every log record made with the request's context), and once it
+// is answered counts it, times it and logs it under its route pattern.
+// mux finds the route of requests the inner layers refused before routing
+// (a bad credential, a CORS preflight).
+func observeRequests(log *slog.Logger, o *observer, mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		info := &requestInfo{id: requestID(r)}
+		w.Header().Set("X-Request-Id", info.id)
+		r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info))
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		took := time.Since(start)
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK // nothing written: net/http sends 200
+		}
+		if info.route == "" {
+			_, pattern := mux.Handler(r)
+			info.route = routeOf(pattern)
+		}
+		o.observe(info.route, methodLabel(r.Method), status, took)
 		level := slog.LevelDebug
-		if sw.status >= 500 {
+		if status >= 500 {
 			level = slog.LevelError
 		}
-		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
-			"query", r.URL.RawQuery, "status", sw.status, "bytes", sw.bytes,
-			"duration", time.Since(start))
+		if !log.Enabled(r.Context(), level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("method", r.Method), slog.String("route", info.route),
+			slog.String("path", r.URL.Path), slog.String("query", r.URL.RawQuery),
+			slog.Int("status", status), slog.Int("bytes", sw.bytes), slog.Duration("duration", took),
+		}
+		if info.actor != "" {
+			attrs = append(attrs, slog.String("actor", info.actor))
+		}
+		// The request id comes from the context, through contextAttrs.
+		log.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
 
@@ -103,7 +138,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				log.ErrorContext(r.Context(), "panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
 				httpx.WriteProblem(w, r, http.StatusInternalServerError, "the server failed to answer this request; it has been logged")
 			}
 		}()

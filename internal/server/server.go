@@ -23,6 +23,8 @@ import (
 	"github.com/csdi-hk/csdi/internal/httpx"
 	"github.com/csdi-hk/csdi/internal/ingest/gpkgfile"
 	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/limits"
+	"github.com/csdi-hk/csdi/internal/metrics"
 	"github.com/csdi-hk/csdi/internal/store"
 	"github.com/csdi-hk/csdi/internal/store/gpkg"
 	"github.com/csdi-hk/csdi/internal/viewer"
@@ -36,6 +38,8 @@ type Server struct {
 	log      *slog.Logger
 	handler  http.Handler
 	verifier *auth.Verifier
+	obs      *observer
+	health   *health
 }
 
 // Backends are what a server needs beyond the cache to take writes and
@@ -103,10 +107,16 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 
 // NewWith builds the router over the cache and backends.
 func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string, b Backends) (*Server, error) {
+	log = withRequestIDs(log)
 	httpx.Logger = log
 	verifier, err := authenticator(cfg, log)
 	if err != nil {
 		return nil, err
+	}
+	// Rejections are counted through lim.OnReject (csdi_rate_limited_total).
+	lim, err := limits.New(cfg.Limits, nil)
+	if err != nil {
+		return nil, fmt.Errorf("limits: %w", err)
 	}
 	mux := http.NewServeMux()
 	tileOpts := tiles.Options{
@@ -155,10 +165,21 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 	health := &health{cache: c, syncer: b.Syncer, maxLag: cfg.Database.ReadyMaxLag}
 	mux.Handle("GET /healthz", httpx.HandlerFunc(health.alive))
 	mux.Handle("GET /readyz", httpx.HandlerFunc(health.ready))
+	obs := newObserver(version)
+	obs.collectCache(c)
+	obs.collectTiles(tileHandler)
+	if b.Syncer != nil {
+		obs.collectSync(b.Syncer)
+	}
+	registerObservability(mux, obs)
+	lim.OnReject = obs.rejected
 
 	handleUnrouted(mux)
-	var h http.Handler = mux
+	var h http.Handler = noteRoute(mux)
 	h = auditing.Middleware(h)
+	heavy := heavyClass(lim.LowZoomMax())
+	h = longTransfers(cfg.Server.TransferTimeout, heavy, log, h)
+	h = lim.Middleware(heavy, h) // after authentication: limits are per principal
 	h = auth.Middleware(verifier, func(w http.ResponseWriter, r *http.Request, err error) {
 		if ch := auth.Challenge(err); auth.Status(err) == http.StatusUnauthorized && ch != "" {
 			w.Header().Set("WWW-Authenticate", ch)
@@ -167,9 +188,9 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 	})(h)
 	h = cors(cfg.Server.CORSOrigin, h)
 	h = httpx.WithBase(cfg.Server.BaseURL, h)
-	h = logRequests(log, h)
 	h = recoverPanics(log, h)
-	return &Server{cfg: cfg, log: log, handler: h, verifier: verifier}, nil
+	h = observeRequests(log, obs, mux, h)
+	return &Server{cfg: cfg, log: log, handler: h, verifier: verifier, obs: obs, health: health}, nil
 }
 
 // authMessage is what a caller is told about a refused credential.
@@ -187,12 +208,52 @@ func authMessage(err error) string {
 // Handler is the server's root handler, for tests and embedding.
 func (s *Server) Handler() http.Handler { return s.handler }
 
+// Metrics is the server's metrics registry, for parts built outside it to
+// add their own.
+func (s *Server) Metrics() *metrics.Registry { return s.obs.reg }
+
+// MetricsHandler answers server.metrics_addr, a listener for operators
+// only: /metrics without credentials, and /healthz and /readyz.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.obs.reg)
+	mux.Handle("GET /healthz", httpx.HandlerFunc(s.health.alive))
+	mux.Handle("GET /readyz", httpx.HandlerFunc(s.health.ready))
+	return recoverPanics(s.log, mux)
+}
+
+// ServeMetrics answers MetricsHandler on ln until ctx is cancelled.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.MetricsHandler(),
+		ReadHeaderTimeout: s.cfg.Server.ReadHeaderTimeout,
+		WriteTimeout:      time.Minute,
+		IdleTimeout:       s.cfg.Server.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	s.log.Info("serving metrics", "addr", ln.Addr().String())
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve metrics: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down metrics: %w", err)
+	}
+	return nil
+}
+
 // Serve answers on ln until ctx is cancelled, then drains in-flight
 // requests for up to the configured shutdown timeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.Server.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.Server.ReadTimeout,
 		WriteTimeout:      s.cfg.Server.WriteTimeout,
 		IdleTimeout:       s.cfg.Server.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,

@@ -1,0 +1,219 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/config"
+	"github.com/csdi-hk/csdi/internal/httpx"
+	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/internal/limits"
+	"github.com/csdi-hk/csdi/internal/store"
+)
+
+func TestHeavyClass(t *testing.T) {
+	classify := heavyClass(10)
+	cases := []struct {
+		method, target, accept, want string
+	}{
+		{"GET", "/collections/roads/items?f=csv", "", limits.Downloads},
+		{"GET", "/collections/roads/items?f=GPKG&limit=5", "", limits.Downloads},
+		{"HEAD", "/collections/roads/items?f=geopackage", "", limits.Downloads},
+		{"GET", "/collections/roads/items", "text/csv", limits.Downloads},
+		{"GET", "/collections/roads/items", "application/json, application/geopackage+sqlite3;q=0.5", limits.Downloads},
+		{"GET", "/collections/roads/items", "text/csv;q=0", ""},
+		{"GET", "/collections/roads/items?f=json", "text/csv", ""},
+		{"GET", "/collections/roads/items", "", ""},
+		{"GET", "/collections/roads/items/7?f=csv", "", ""},
+		{"POST", "/collections/roads/import", "", limits.Imports},
+		{"POST", "/collections/roads/items", "", ""},
+		{"GET", "/tiles/roads,lamps/10/855/439.mvt", "", limits.LowZoomTiles},
+		{"GET", "/tiles/roads/0/0/0", "", limits.LowZoomTiles},
+		{"GET", "/tiles/roads/11/1710/878.mvt", "", ""},
+		{"GET", "/tiles/WebMercatorQuad/8/109/213", "", limits.LowZoomTiles},
+		{"GET", "/collections/roads/tiles/WebMercatorQuad/9/219/427", "", limits.LowZoomTiles},
+		{"GET", "/collections/roads/tiles/WebMercatorQuad/16/28102/54880", "", ""},
+		{"GET", "/collections/roads/tiles/WebMercatorQuad/tilejson.json", "", ""},
+		{"GET", "/tiles/roads/tilejson.json", "", ""},
+		{"GET", "/tiles/roads/x/1/1", "", ""},
+		{"GET", "/tiles/roads/-1/0/0", "", ""},
+		// An escaped slash keeps the id one segment, as the mux routes it.
+		{"GET", "/tiles/a%2Fb/3/1/1", "", limits.LowZoomTiles},
+		{"GET", "/collections/a%2Fb/items?f=csv", "", limits.Downloads},
+		{"GET", "/a/b/c/d/e/f/g/h/i/j", "", ""},
+		{"GET", "/", "", ""},
+	}
+	for _, tc := range cases {
+		r := httptest.NewRequest(tc.method, tc.target, nil)
+		if tc.accept != "" {
+			r.Header.Set("Accept", tc.accept)
+		}
+		if got := classify(r); got != tc.want {
+			t.Errorf("%s %s (Accept %q): %q, want %q", tc.method, tc.target, tc.accept, got, tc.want)
+		}
+	}
+	if got := heavyClass(-1)(httptest.NewRequest("GET", "/tiles/roads/0/0/0", nil)); got != "" {
+		t.Errorf("low_zoom_max -1: a z0 tile is %q, want no class", got)
+	}
+}
+
+// TestHeavyDownloadsDoNotStarveTiles fills the download bound, then shows
+// the next download is turned away after the queue time while tiles are
+// still served.
+func TestHeavyDownloadsDoNotStarveTiles(t *testing.T) {
+	const bound = 3
+	no := false
+	lim, err := limits.New(limits.Config{
+		RateLimit:         &no,
+		HeavyConcurrency:  limits.HeavyConcurrency{Downloads: bound},
+		HeavyQueueTimeout: 20 * time.Millisecond,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rejected []string
+	lim.OnReject = func(class string) { rejected = append(rejected, class) }
+	started := make(chan struct{})
+	unblock := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /collections/{id}/items", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("f") == "csv" {
+			started <- struct{}{}
+			<-unblock
+		}
+		io.WriteString(w, "a,b\n")
+	})
+	mux.HandleFunc("GET /tiles/{layers}/{z}/{x}/{y}", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "tile")
+	})
+	h := lim.Middleware(heavyClass(lim.LowZoomMax()), mux)
+
+	var wg sync.WaitGroup
+	codes := make([]int, bound)
+	for i := range bound {
+		wg.Go(func() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest("GET", "/collections/roads/items?f=csv", nil))
+			codes[i] = w.Code
+		})
+	}
+	for range bound {
+		<-started
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/collections/roads/items?f=gpkg", nil))
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "1" {
+		t.Errorf("download %d: %d, Retry-After %q; want 503 with Retry-After 1", bound+1, w.Code, w.Header().Get("Retry-After"))
+	}
+	var p httpx.Problem
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || p.Status != 503 || !strings.Contains(p.Detail, "downloads") {
+		t.Errorf("problem %s (%v)", w.Body, err)
+	}
+	for _, target := range []string{"/tiles/roads/14/13703/7045.mvt", "/tiles/roads/3/6/3.mvt", "/collections/roads/items?limit=10"} {
+		w = httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", target, nil))
+		if w.Code != 200 {
+			t.Errorf("%s while downloads are full: %d", target, w.Code)
+		}
+	}
+	close(unblock)
+	wg.Wait()
+	for i, c := range codes {
+		if c != 200 {
+			t.Errorf("download %d: %d", i+1, c)
+		}
+	}
+	if len(rejected) != 1 || rejected[0] != limits.Downloads {
+		t.Errorf("OnReject saw %v, want one downloads", rejected)
+	}
+}
+
+// TestLongTransfers runs a real server with a write timeout shorter than
+// a slow response: an ordinary route is cut off, a download is not.
+func TestLongTransfers(t *testing.T) {
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(150 * time.Millisecond) // past the write timeout
+		io.WriteString(w, "done")
+	})
+	log := slog.New(slog.DiscardHandler)
+	srv := httptest.NewUnstartedServer(longTransfers(time.Minute, heavyClass(10), log, slow))
+	srv.Config.WriteTimeout = 50 * time.Millisecond
+	srv.Start()
+	defer srv.Close()
+	get := func(path string) (string, error) {
+		resp, err := srv.Client().Get(srv.URL + path)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), err
+	}
+	if body, err := get("/collections/roads/items?f=csv"); err != nil || body != "done" {
+		t.Errorf("download: %q, %v; want it to outlast the write timeout", body, err)
+	}
+	if body, err := get("/collections/roads/items"); err == nil && body == "done" {
+		t.Errorf("ordinary request outlasted the write timeout; the test shows nothing")
+	}
+}
+
+// noLayers is a store with nothing in it.
+type noLayers struct{}
+
+func (noLayers) Layers(context.Context) ([]layer.Layer, error)                      { return nil, nil }
+func (noLayers) Load(context.Context, *layer.Layer, func(store.Record) error) error { return nil }
+func (noLayers) Close() error                                                       { return nil }
+
+// TestServerRateLimits checks the wiring: the server's configuration
+// reaches the limiter, which sits behind authentication.
+func TestServerRateLimits(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	c := cache.New(noLayers{}, nil, log)
+	if err := c.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Limits.AnonymousRPS, cfg.Limits.AnonymousBurst = 0.01, 2
+	srv, err := NewWith(cfg, c, log, "test", Backends{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := []int{}
+	for range 3 {
+		w := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/conformance", nil)) // from 192.0.2.1
+		codes = append(codes, w.Code)
+		if w.Code == http.StatusTooManyRequests && w.Header().Get("Retry-After") != "100" {
+			t.Errorf("Retry-After %q, want 100", w.Header().Get("Retry-After"))
+		}
+	}
+	if codes[0] != 200 || codes[1] != 200 || codes[2] != http.StatusTooManyRequests {
+		t.Errorf("statuses %v, want 200 200 429", codes)
+	}
+	// Loopback callers (the test suite, benchmarks) are not limited.
+	for range 5 {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/conformance", nil)
+		r.RemoteAddr = "127.0.0.1:9999"
+		srv.Handler().ServeHTTP(w, r)
+		if w.Code != 200 {
+			t.Fatalf("loopback: %d", w.Code)
+		}
+	}
+	cfg.Limits.MaxTracked = 1
+	if _, err := NewWith(cfg, c, log, "test", Backends{}); err == nil || !strings.Contains(err.Error(), "limits.max_tracked") {
+		t.Errorf("max_tracked 1: %v, want an error naming limits.max_tracked", err)
+	}
+}
