@@ -290,3 +290,93 @@ func (r *replica) write(t *testing.T, method, path, body string, want int) *http
 	}
 	return resp
 }
+
+// A server killed (SIGKILL) in the middle of a big atomic POST leaves the
+// layer exactly as before: PostgreSQL rolls the open transaction back, and
+// neither the table nor the change log keeps any of it.
+func TestKilledMidWriteLeavesTheLayerAsBefore(t *testing.T) {
+	url := testenv.DatabaseURL(t)
+	ctx := context.Background()
+	if err := run(ctx, []string{"demo", "-database", url, "-buildings", "500"}, io.Discard, io.Discard, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"CSDI_DATABASE_URL": url, "CSDI_ADMIN_KEY": "s3cret-admin-key", "CSDI_PRIVACY_KEY": testPrivacyKey}
+	r := startReplica(t, env)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	state := func() (n int64, sum string, seq int64) {
+		t.Helper()
+		err := conn.QueryRow(ctx, `SELECT count(*), coalesce(md5(string_agg(t::text, ',' ORDER BY id)), ''),
+			(SELECT coalesce(max(seq), 0) FROM csdi.change_log) FROM public_toilets t`).Scan(&n, &sum, &seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, sum, seq
+	}
+	n0, sum0, seq0 := state()
+
+	var body strings.Builder
+	body.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := range 40000 {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		fmt.Fprintf(&body, `{"type":"Feature","geometry":{"type":"Point","coordinates":[114.1%05d,22.3%05d]},"properties":{"name_en":"bulk %d"}}`, i, i, i)
+	}
+	body.WriteString(`]}`)
+	go func() {
+		req, _ := http.NewRequest("POST", r.base+"/collections/public_toilets/items", strings.NewReader(body.String()))
+		req.Header.Set("Content-Type", "application/geo+json")
+		req.Header.Set("Authorization", "Bearer s3cret-admin-key")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close() // the server should die before answering
+		}
+	}()
+	// Wait until the server is inside the write transaction, inserting.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var inserting bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()
+			AND xact_start IS NOT NULL AND query ILIKE 'INSERT INTO "public"."public_toilets"%')`).Scan(&inserting); err != nil {
+			t.Fatal(err)
+		}
+		if inserting {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the POST never reached the database")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if err := r.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	// PostgreSQL notices the closed connection and rolls back.
+	deadline = time.Now().Add(30 * time.Second)
+	for {
+		var open int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND pid <> pg_backend_pid() AND xact_start IS NOT NULL AND backend_type = 'client backend'`).Scan(&open); err != nil {
+			t.Fatal(err)
+		}
+		if open == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the killed server's transaction is still open after 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n, sum, seq := state(); n != n0 || sum != sum0 || seq != seq0 {
+		t.Errorf("after the kill: %d features (sum %s), change log at %d; before: %d (%s), %d", n, sum, seq, n0, sum0, seq0)
+	}
+	// A new server serves exactly that.
+	r2 := startReplica(t, env)
+	if got := r2.json(t, "/collections/public_toilets/items?limit=1")["numberMatched"].(float64); int64(got) != n0 {
+		t.Errorf("a restarted server serves %v features, want %d", got, n0)
+	}
+}
