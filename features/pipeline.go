@@ -30,6 +30,18 @@ func selectPlanned(s *cache.Snapshot, iq *itemsQuery, p plan) page {
 		return pageOf(all, iq)
 	case p.access == rangeIndex:
 		return rangePage(s, iq, p)
+	case p.access == searchRTree && len(p.rects) == 1:
+		// One page of the matches: only its features need sorting.
+		buf := getMatches()
+		defer putMatches(buf)
+		*buf = collectMatches(s, iq, p.rects, (*buf)[:0])
+		end := iq.Offset + iq.Limit
+		if end < iq.Offset { // overflow: everything
+			end = len(*buf)
+		}
+		first := firstByID(*buf, end)
+		start := min(iq.Offset, len(first))
+		return ownPage(page{Features: first[start:], Matched: len(*buf)})
 	case p.access == searchRTree:
 		buf := getMatches()
 		defer putMatches(buf)
@@ -152,6 +164,19 @@ func searchRects(iq *itemsQuery) []orb.Bound {
 // matches those whose geometry really meets the bbox and that pass the
 // filters, and sorts them by id so that paging is stable.
 func searchMatches(s *cache.Snapshot, iq *itemsQuery, rects []orb.Bound, matches []*cache.Feature) []*cache.Feature {
+	matches = collectMatches(s, iq, rects, matches)
+	slices.SortFunc(matches, func(a, b *cache.Feature) int { return a.ID.Compare(b.ID) })
+	if len(rects) > 1 {
+		// A feature as wide as the world is found on both sides of the
+		// antimeridian.
+		matches = slices.Compact(matches)
+	}
+	return matches
+}
+
+// collectMatches appends the matches of iq in rects to matches, in no
+// particular order.
+func collectMatches(s *cache.Snapshot, iq *itemsQuery, rects []orb.Bound, matches []*cache.Feature) []*cache.Feature {
 	for _, r := range rects {
 		s.Search(r, func(f *cache.Feature) bool {
 			if iq.inBBox(f) && iq.match(f) {
@@ -159,12 +184,6 @@ func searchMatches(s *cache.Snapshot, iq *itemsQuery, rects []orb.Bound, matches
 			}
 			return true
 		})
-	}
-	slices.SortFunc(matches, func(a, b *cache.Feature) int { return a.ID.Compare(b.ID) })
-	if len(rects) > 1 {
-		// A feature as wide as the world is found on both sides of the
-		// antimeridian.
-		matches = slices.Compact(matches)
 	}
 	return matches
 }

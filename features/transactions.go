@@ -122,9 +122,15 @@ func (h *Handler) authorizedWrite(w http.ResponseWriter, r *http.Request, fn fun
 		w.Header().Set("Allow", "GET, HEAD")
 		return httpx.Errorf(http.StatusMethodNotAllowed, "%s is not allowed: this server is read-only", r.Method)
 	}
-	s, err := h.snapshot(r, r.PathValue("collectionId"))
-	if err != nil {
+	// The caller's view decides whether the collection exists for them;
+	// a write then goes to the layer itself, never to a masked view's
+	// schema or ids (an editor may read a sensitive layer masked).
+	if _, err := h.snapshot(r, r.PathValue("collectionId")); err != nil {
 		return err
+	}
+	s, ok := h.cat.Snapshot(r.PathValue("collectionId"))
+	if !ok {
+		return httpx.NotFound("there is no collection %q; /collections lists them", truncate(r.PathValue("collectionId")))
 	}
 	l := s.Layer()
 	if !crs.Supported(l.Source.SRID) {

@@ -196,6 +196,9 @@ func homeCareLayer() layer.Layer {
 				"age": "generalise:10", "case_opened": "generalise:month", "district": "keep", "care_level": "keep"},
 			Others:   "drop",
 			Geometry: "snap:250",
+			// With the policy, so it travels with the table: no cases in
+			// tiles below the district scale.
+			MinZoom: 10,
 		},
 	}
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // soloSections are the values of -only.
-var soloSections = []string{"tileload", "load", "cql", "download", "writes", "import"}
+var soloSections = []string{"tileload", "load", "cql", "download", "writes", "import", "masked"}
 
 func main() {
 	out := flag.String("out", "BENCHMARKS.md", "report `file`")
@@ -26,7 +26,7 @@ func main() {
 	measureDownload := flag.String("measure-download", "", "internal: serve this layer from CSDI_TEST_DATABASE_URL, download it whole and print figures")
 	serveTiles := flag.Bool("serve-tiles", false, "internal: serve the demo layers from CSDI_TEST_DATABASE_URL on a loopback port until stdin closes")
 	serveStatic := flag.String("serve-static", "", "internal: serve the tile files of this `dir` on a loopback port until stdin closes")
-	only := flag.String("only", "", "run only this section, and the report has only it: tileload (the map viewers' load run), load (the initial load), cql (CQL2 filters, after the load), download (full-layer downloads, after the load), writes or import (csdi import beside ogr2ogr)")
+	only := flag.String("only", "", "run only this section, and the report has only it: tileload (the map viewers' load run), load (the initial load), cql (CQL2 filters, after the load), download (full-layer downloads, after the load), writes, import (csdi import beside ogr2ogr) or masked (a masked layer beside an unmasked one of the same size)")
 	var im importConfig
 	flag.IntVar(&im.N, "import", 200_000, "buildings in the GeoJSON that csdi import and ogr2ogr load")
 	flag.IntVar(&im.Big, "import-big", 1_000_000, "buildings in the larger csdi import that shows its memory bound (0: skip)")
@@ -72,6 +72,12 @@ func run(ctx context.Context, url, out string, buildings, loadN int, only string
 	if err := r.environment(ctx, url); err != nil {
 		return err
 	}
+	if only == "masked" {
+		if err := benchMasked(ctx, url, r, log); err != nil {
+			return err
+		}
+		return r.write(out, start)
+	}
 	if only == "import" {
 		if err := benchImport(ctx, url, im.N, im.Big, r); err != nil {
 			return err
@@ -106,6 +112,9 @@ func run(ctx context.Context, url, out string, buildings, loadN int, only string
 		return err
 	}
 	if err := benchItems(ctx, env, r); err != nil {
+		return err
+	}
+	if err := benchMasked(ctx, url, r, log); err != nil {
 		return err
 	}
 	// Edits change the demo data: after every figure that reads it.

@@ -38,6 +38,7 @@ type report struct {
 	copyBytes         int64
 	writes            *writeFigures
 	imports           *importFigures
+	masked            []maskedFigures
 }
 
 func (r *report) add(x row) {
@@ -102,6 +103,7 @@ func (r *report) markdown() string {
 		}
 		b.WriteString("\n")
 	}
+	r.markdownMasked(&b)
 	r.markdownTileLoad(&b)
 	if f := r.load; f != nil {
 		b.WriteString("## Initial load\n\nTarget: 500,000 polygons in under 10 s and under 1 GiB resident. Measured in a fresh process that only loads the layer from PostGIS into the cache.\n\n")
