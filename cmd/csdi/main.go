@@ -30,6 +30,7 @@ Usage:
   csdi rollback [-config FILE] -layer ID -to SEQ|TIME
                                                  put a layer back as it was then
   csdi audit   [-config FILE] list|verify [...]   query the audit trail, or check its hash chain
+  csdi healthcheck [-config FILE] [-url URL]      exit 0 when the server's /readyz answers 200
   csdi version                                   print the version
 
 Settings come from the YAML file given with -config, overridden by CSDI_*
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return rollbackCmd(ctx, rest, stdout, stderr, getenv)
 	case "audit":
 		return auditCmd(ctx, rest, stdout, stderr, getenv)
+	case "healthcheck":
+		return healthcheckCmd(ctx, rest, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "csdi", version())
 		return nil

@@ -12,6 +12,8 @@ command -v chromium >/dev/null || need+=(chromium)
 # OWSLib is importable only by Debian's own interpreter.
 /usr/bin/python3 -c 'import owslib' 2>/dev/null || need+=(python3-owslib)
 command -v wrk >/dev/null || need+=(wrk)
+# The deployment's topology test runs nginx in front of two replicas.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
