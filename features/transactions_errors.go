@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 
 	"github.com/csdi-hk/csdi/internal/httpx"
@@ -127,18 +129,47 @@ func storeError(w http.ResponseWriter, err error, l *layer.Layer, id any) error 
 	case unavailable(err):
 		w.Header().Set("Retry-After", "5")
 		return &httpx.Error{Status: http.StatusServiceUnavailable, Err: err,
-			Msg: "the data store cannot be reached; nothing was written, try again shortly"}
+			Msg: "the data store cannot be reached; try again shortly (a write is all or nothing, but one cut off while committing may have been made)"}
 	}
 	return fmt.Errorf("write to %s: %w", l.ID, err)
 }
 
 // unavailable reports whether err says the store could not be reached or
-// did not answer in time, rather than that the write was wrong.
+// did not answer in time, rather than that the write was wrong. Drivers'
+// errors are recognised by the interfaces they share, so that this package
+// needs no store backend: SQLSTATE classes, and pgx's SafeToRetry (set on
+// errors raised before anything reached the server).
 func unavailable(err error) bool {
 	var ne net.Error
+	var retry interface{ SafeToRetry() bool }
 	return errors.Is(err, context.DeadlineExceeded) ||
 		errors.As(err, &ne) ||
 		errors.Is(err, syscall.ECONNREFUSED) ||
 		errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, driver.ErrBadConn)
+		errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, driver.ErrBadConn) ||
+		(errors.As(err, &retry) && retry.SafeToRetry()) ||
+		unavailableState(err)
+}
+
+// unavailableState reports whether err carries a SQLSTATE (pgx's PgError,
+// lib/pq's Error) saying the server is going away or cannot take the
+// work now, as opposed to refusing it.
+func unavailableState(err error) bool {
+	var se interface{ SQLState() string }
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.SQLState()
+	switch {
+	case strings.HasPrefix(code, "08"): // connection exception
+		return true
+	case code == "57P01", code == "57P02", code == "57P03": // admin or crash shutdown, cannot connect now
+		return true
+	case code == "53300": // too many connections
+		return true
+	}
+	return false
 }

@@ -144,7 +144,7 @@ func writeResponses(status string, ok map[string]any, more ...string) map[string
 		"413": "The body is larger than the server accepts.",
 		"415": "The body's Content-Type is not accepted.",
 		"428": "The server requires If-Match.",
-		"503": "The data store cannot be reached; nothing was written.",
+		"503": "The data store cannot be reached (try again after Retry-After); a write cut off while committing may have been made.",
 	}
 	rs := map[string]any{
 		status: ok,

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -373,6 +375,14 @@ func TestStoreErrorsAnswered(t *testing.T) {
 	}{
 		{"outage", fmt.Errorf("begin: %w", &netTimeout{}), 503, "Retry-After"},
 		{"deadline", fmt.Errorf("commit: %w", context.DeadlineExceeded), 503, "Retry-After"},
+		{"refused", fmt.Errorf("connect: %w", syscall.ECONNREFUSED), 503, "Retry-After"},
+		{"cut off", fmt.Errorf("commit: %w", io.ErrUnexpectedEOF), 503, "Retry-After"},
+		{"admin shutdown", fmt.Errorf("insert: %w", sqlState("57P01")), 503, "Retry-After"},
+		{"starting up", fmt.Errorf("connect: %w", sqlState("57P03")), 503, "Retry-After"},
+		{"connection exception", sqlState("08006"), 503, "Retry-After"},
+		{"too many connections", sqlState("53300"), 503, "Retry-After"},
+		{"closed before use", fmt.Errorf("begin: %w", safeToRetry{}), 503, "Retry-After"},
+		{"a missing table", fmt.Errorf("insert: %w", sqlState("42P01")), 500, ""},
 		{"read-only table", fmt.Errorf("edit: %w", store.ErrReadOnly), 405, "Allow"},
 		{"a value the store refuses", &store.ValueError{ID: "S1", Field: "name", Reason: "value too long"}, 400, ""},
 		{"a bug", errors.New("pq: syntax error at or near"), 500, ""},
@@ -391,6 +401,19 @@ func TestStoreErrorsAnswered(t *testing.T) {
 		})
 	}
 }
+
+// sqlState is a driver error carrying a SQLSTATE, as pgx's PgError does.
+type sqlState string
+
+func (e sqlState) Error() string    { return "pq: server error (SQLSTATE " + string(e) + ")" }
+func (e sqlState) SQLState() string { return string(e) }
+
+// safeToRetry is an error raised before anything reached the server, as
+// pgx's "conn closed" is.
+type safeToRetry struct{}
+
+func (safeToRetry) Error() string     { return "pq: conn closed" }
+func (safeToRetry) SafeToRetry() bool { return true }
 
 type netTimeout struct{}
 

@@ -40,7 +40,7 @@ func cors(origin string, next http.Handler) http.Handler {
 		if origin != "" {
 			h := w.Header()
 			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Expose-Headers", "ETag, Content-Crs, Link, Location, X-Request-Id")
+			h.Set("Access-Control-Expose-Headers", "ETag, Content-Crs, Link, Location, X-Request-Id, CSDI-Stale, Retry-After")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				// Writes too: a department's web tool edits from the browser.
 				h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE")

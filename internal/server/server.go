@@ -186,6 +186,9 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 		}
 		httpx.WriteError(w, r, &httpx.Error{Status: auth.Status(err), Msg: authMessage(err), Err: err})
 	})(h)
+	if b.Syncer != nil {
+		h = staleReads(b.Syncer.Status, h) // reads go on from the cache while the store is away
+	}
 	h = cors(cfg.Server.CORSOrigin, h)
 	h = httpx.WithBase(cfg.Server.BaseURL, h)
 	h = recoverPanics(log, h)
@@ -311,8 +314,12 @@ func (h *health) ready(w http.ResponseWriter, r *http.Request) error {
 		st := h.syncer.Status()
 		log := map[string]any{
 			"following":  st.Following,
-			"appliedSeq": st.Applied,
 			"lagSeconds": st.Lag.Seconds(),
+		}
+		// The sequence counts edits to every layer, sensitive ones too:
+		// for operators only.
+		if auth.PrincipalFrom(r.Context()).Has(auth.Admin) {
+			log["appliedSeq"] = st.Applied
 		}
 		if st.Err != nil {
 			log["error"] = st.Err.Error()

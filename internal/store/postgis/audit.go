@@ -118,7 +118,7 @@ func (a *auditLog) Append(ctx context.Context, e audit.Entry) (audit.Entry, erro
 	if err := e.Check(); err != nil {
 		return audit.Entry{}, err
 	}
-	tx, err := a.s.pool.Begin(ctx)
+	tx, err := a.s.begin(ctx)
 	if err != nil {
 		return audit.Entry{}, fmt.Errorf("postgis: audit: %w", err)
 	}

@@ -22,10 +22,12 @@ package postgis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -39,6 +41,11 @@ type Options struct {
 	Schemas []string
 	// MaxConns caps the pool; zero keeps pgxpool's default.
 	MaxConns int32
+	// AcquireTimeout bounds a write's wait for a connection (5 s), and
+	// each new connection's dial unless the URL sets connect_timeout: with
+	// the database down or unreachable a write fails fast, and is answered
+	// 503, instead of hanging until the client gives up.
+	AcquireTimeout time.Duration
 	// Logger receives warnings about columns and rows that cannot be served;
 	// nil means slog.Default().
 	Logger *slog.Logger
@@ -50,9 +57,10 @@ type Store struct {
 	url      string // for the change log's listening connection
 	schemas  []string
 	log      *slog.Logger
-	migrated atomic.Bool // the csdi schema is known to be installed
-	listener listener    // wakes Wait on NOTIFY
-	idTypes  sync.Map    // table → SQL type of its id column, for Fetch
+	migrated atomic.Bool   // the csdi schema is known to be installed
+	listener listener      // wakes Wait on NOTIFY
+	idTypes  sync.Map      // table → SQL type of its id column, for Fetch
+	acquire  time.Duration // Options.AcquireTimeout
 }
 
 var (
@@ -73,6 +81,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
+	if opts.AcquireTimeout <= 0 {
+		opts.AcquireTimeout = defaultAcquireTimeout
+	}
+	if cfg.ConnConfig.ConnectTimeout <= 0 {
+		cfg.ConnConfig.ConnectTimeout = opts.AcquireTimeout
+	}
 	// Describe every statement afresh instead of caching prepared
 	// statements per connection: tables are dropped and recreated (by
 	// WriteLayer, by a department's ETL) with other column types, and a
@@ -88,7 +102,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgis: connect: %w", err)
 	}
-	s := &Store{pool: pool, url: url, schemas: opts.Schemas, log: opts.Logger}
+	s := &Store{pool: pool, url: url, schemas: opts.Schemas, log: opts.Logger, acquire: opts.AcquireTimeout}
 	if len(s.schemas) == 0 {
 		s.schemas = []string{"public"}
 	}
@@ -96,6 +110,57 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		s.log = slog.Default()
 	}
 	return s, nil
+}
+
+// defaultAcquireTimeout is Options.AcquireTimeout's default.
+const defaultAcquireTimeout = 5 * time.Second
+
+// begin starts a transaction for a write on a pooled connection, waiting
+// at most the acquire timeout for one (pgxpool itself waits as long as
+// ctx lets it). The connection goes back to the pool when the transaction
+// ends.
+func (s *Store) begin(ctx context.Context) (pgx.Tx, error) {
+	actx, cancel := context.WithTimeout(ctx, s.acquire)
+	conn, err := s.pool.Acquire(actx)
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("no database connection within %s: %w", s.acquire, err)
+		}
+		return nil, err
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		conn.Release()
+		return nil, err
+	}
+	return &pooledTx{Tx: tx, conn: conn}, nil
+}
+
+// pooledTx releases its connection when it is committed or rolled back,
+// as the transactions pgxpool.Pool.Begin makes do.
+type pooledTx struct {
+	pgx.Tx
+	conn *pgxpool.Conn
+}
+
+func (t *pooledTx) Commit(ctx context.Context) error {
+	err := t.Tx.Commit(ctx)
+	t.release()
+	return err
+}
+
+func (t *pooledTx) Rollback(ctx context.Context) error {
+	err := t.Tx.Rollback(ctx)
+	t.release()
+	return err
+}
+
+func (t *pooledTx) release() {
+	if t.conn != nil {
+		t.conn.Release()
+		t.conn = nil
+	}
 }
 
 // Close releases the pool's connections.

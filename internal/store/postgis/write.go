@@ -51,7 +51,7 @@ func (s *Store) writeLayer(ctx context.Context, l *layer.Layer, records iter.Seq
 		return err
 	}
 
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
