@@ -3,9 +3,10 @@ GO        ?= go
 BIN       := bin/csdi
 TESTENV   := internal/testenv
 VIEWER    := internal/viewer
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 5s
+SOAKTIME  ?= 2m
 
-.PHONY: run build test vet fuzz bench clean vendor-viewer
+.PHONY: run build test vet fuzz bench soak clean vendor-viewer
 
 ## run: build and serve the demo on the embedded store at http://127.0.0.1:8080
 run: build
@@ -48,6 +49,13 @@ bench:
 	   echo; echo '```'; \
 	   $(GO) test -run '^$$' -bench . -benchmem ./tiles ./features ./internal/crs | grep -E '^(Benchmark|ok)'; \
 	   echo '```'; } >> BENCHMARKS.md
+
+## soak: a bounded mixed load (tiles, items, PUTs, imports) on a real csdi
+## serve over PostGIS; fails on any 5xx, goroutine leak or RSS climb and
+## writes the Soak section of BENCHMARKS.md. SOAKTIME=20s for a quick one.
+soak:
+	./$(TESTENV)/deps.sh
+	./$(TESTENV)/with-postgis.sh $(GO) run ./internal/bench/cmd/soak -duration $(SOAKTIME) -out BENCHMARKS.md
 
 clean:
 	rm -rf bin csdi-demo.gpkg

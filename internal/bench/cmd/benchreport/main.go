@@ -157,9 +157,28 @@ func runBigLayer(ctx context.Context, url, out string, loadN int, only string, r
 	return r.write(out, start)
 }
 
+// soakSection is the "## Soak" section of a report, up to the next
+// section, or "".
+func soakSection(md string) string {
+	i := strings.Index(md, "\n## Soak")
+	if i < 0 {
+		return ""
+	}
+	rest := md[i+1:]
+	if j := strings.Index(rest[3:], "\n## "); j >= 0 {
+		rest = rest[:j+4]
+	}
+	return "\n" + strings.TrimRight(rest, "\n") + "\n"
+}
+
 func (r *report) write(out string, start time.Time) error {
 	r.elapsed = time.Since(start)
-	if err := os.WriteFile(out, []byte(r.markdown()), 0o644); err != nil {
+	md := r.markdown()
+	// make soak writes its own section; a bench run keeps it.
+	if old, err := os.ReadFile(out); err == nil {
+		md += soakSection(string(old))
+	}
+	if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (%s)\n", out, r.elapsed.Round(time.Second))
