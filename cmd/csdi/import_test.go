@@ -337,47 +337,7 @@ func testImportKilled(t *testing.T, it importTarget) {
 	big := writeBigGeoJSON(t, 400_000, 1_000_000)
 	for _, mode := range []string{"-append", "-replace"} {
 		t.Run(mode, func(t *testing.T) {
-			cmd := exec.Command(bin, "import", "-layer", "blocks", mode, "-progress", "100ms", big)
-			for k, v := range it.env {
-				cmd.Env = append(cmd.Env, k+"="+v)
-			}
-			cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"), "HOME="+os.Getenv("HOME"))
-			stderr, err := cmd.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			// Kill it once it has sent a good share to the store.
-			lines := bufio.NewScanner(stderr)
-			killed := false
-			var seen []string
-			for lines.Scan() {
-				line := lines.Text()
-				seen = append(seen, line)
-				at := strings.Index(line, "import: ")
-				if at < 0 {
-					continue // a log line
-				}
-				var n, written int
-				var rate float64
-				if _, err := fmt.Sscanf(line[at:], "import: %d features, %f features/s, %d written", &n, &rate, &written); err == nil && written >= 40_000 {
-					if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-						t.Fatal(err)
-					}
-					killed = true
-					break
-				}
-			}
-			go io.Copy(io.Discard, stderr)
-			err = cmd.Wait()
-			if !killed {
-				t.Fatalf("the import ended before it could be killed: %v\n%s", err, strings.Join(seen, "\n"))
-			}
-			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
-				t.Fatalf("not killed: %v", cmd.ProcessState)
-			}
+			it.killImport(t, bin, 40_000, "-layer", "blocks", mode, big)
 			if n, sum := it.digest(t, "blocks"); n != n0 || sum != sum0 {
 				t.Errorf("after kill -9 the layer has %d features (checksum %s), want %d (%s)", n, sum, n0, sum0)
 			}
@@ -387,6 +347,110 @@ func testImportKilled(t *testing.T, it importTarget) {
 	more := writeBigGeoJSON(t, 10, 5000)
 	if rep, err := it.csdiImport(t, "-layer", "blocks", more); err != nil || rep.Written != 10 {
 		t.Fatalf("import after the kills: %v %+v", err, rep)
+	}
+}
+
+// killImport runs csdi import args as its own process and kills it
+// (SIGKILL) once it has sent written features to the store.
+func (it importTarget) killImport(t *testing.T, bin string, written int, args ...string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"import", "-progress", "100ms"}, args...)...)
+	for k, v := range it.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"), "HOME="+os.Getenv("HOME"))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stderr)
+	killed := false
+	var seen []string
+	for lines.Scan() {
+		line := lines.Text()
+		seen = append(seen, line)
+		at := strings.Index(line, "import: ")
+		if at < 0 {
+			continue // a log line
+		}
+		var n, sent int
+		var rate float64
+		if _, err := fmt.Sscanf(line[at:], "import: %d features, %f features/s, %d written", &n, &rate, &sent); err == nil && sent >= written {
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			killed = true
+			break
+		}
+	}
+	go io.Copy(io.Discard, stderr)
+	err = cmd.Wait()
+	if !killed {
+		t.Fatalf("the import ended before it could be killed: %v\n%s", err, strings.Join(seen, "\n"))
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("not killed: %v", cmd.ProcessState)
+	}
+}
+
+// On PostGIS a new layer's table is made in the import's own transaction:
+// an import refused by the store's own geometry check, or killed half-way,
+// leaves no table, not an empty one.
+func TestImportNewLayerAllOrNothingPostGIS(t *testing.T) {
+	it := postgisTarget(t)
+	bowtie := writeFile(t, "bowtie.geojson", `{"type":"FeatureCollection","features":[
+		{"type":"Feature","id":1,"properties":{"name":"ok"},"geometry":{"type":"Polygon","coordinates":[[[114.1,22.3],[114.11,22.3],[114.11,22.31],[114.1,22.3]]]}},
+		{"type":"Feature","id":2,"properties":{"name":"bowtie"},"geometry":{"type":"Polygon","coordinates":[[[114.1,22.3],[114.11,22.31],[114.11,22.3],[114.1,22.31],[114.1,22.3]]]}}]}`)
+	rep, err := it.csdiImport(t, "-layer", "bowties", bowtie)
+	if err == nil || rep.ProblemCount != 1 || rep.Problems[0].Index != 1 || rep.Problems[0].Field != "geometry" || rep.Created {
+		t.Errorf("got %v %+v", err, rep)
+	}
+	if n, _ := it.digest(t, "bowties"); n != -1 {
+		t.Errorf("a refused import left a table with %d features", n)
+	}
+	// The same file without the bowtie makes the layer.
+	rep, err = it.csdiImport(t, "-layer", "bowties", fixture("buildings_zh.geojson"))
+	if err != nil || !rep.Created || rep.Written != 3 || rep.Schema == nil || rep.Schema.Source.Schema != "public" {
+		t.Fatalf("%v %+v", err, rep)
+	}
+
+	if testing.Short() {
+		t.Skip("builds the binary and imports a large file")
+	}
+	big := writeBigGeoJSON(t, 400_000, 1)
+	it.killImport(t, csdiBinary(t), 40_000, "-layer", "killed", big)
+	if n, _ := it.digest(t, "killed"); n != -1 {
+		t.Errorf("an import killed half-way left a table with %d features", n)
+	}
+}
+
+// On PostGIS every batch goes to the store in one COPY: what the store
+// refuses in the middle of it (an id the layer has) still names the id,
+// and writes nothing.
+func TestImportStreamRefusalPostGIS(t *testing.T) {
+	it := postgisTarget(t)
+	if rep, err := it.csdiImport(t, "-layer", "blocks", writeBigGeoJSON(t, 10, 1)); err != nil || rep.Written != 10 {
+		t.Fatalf("first import: %v %+v", err, rep)
+	}
+	n0, sum0 := it.digest(t, "blocks")
+	path := writeBigGeoJSON(t, 12_000, 11)
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text = bytes.Replace(text, []byte(`"id":9011,`), []byte(`"id":5,`), 1) // feature 9000, in the second of three batches
+	if err := os.WriteFile(path, text, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := it.csdiImport(t, "-layer", "blocks", path)
+	if err == nil || rep.ProblemCount != 1 || rep.Problems[0].Field != "id" || !strings.Contains(rep.Problems[0].Reason, "(id)=(5)") || rep.Written != 0 {
+		t.Errorf("got %v %+v", err, rep)
+	}
+	if n, sum := it.digest(t, "blocks"); n != n0 || sum != sum0 {
+		t.Errorf("the refused import changed the layer: %d features", n)
 	}
 }
 
@@ -415,6 +479,19 @@ func TestImportCommandLine(t *testing.T) {
 	}
 	if _, err := it.csdiImport(t, "-layer", "x", "a.shp"); err == nil || !strings.Contains(err.Error(), "ogr2ogr") {
 		t.Errorf("a Shapefile: %v", err)
+	}
+	// -cpuprofile measures csdi itself: it works, and the usage, which is
+	// for departments, does not show it.
+	profile := filepath.Join(t.TempDir(), "cpu.prof")
+	if rep, err := it.csdiImport(t, "-layer", "toilets", "-dry-run", "-cpuprofile", profile, fixture("toilets_lonlat.csv")); err != nil || rep.Features != 3 {
+		t.Errorf("with -cpuprofile: %v %+v", err, rep)
+	}
+	if fi, err := os.Stat(profile); err != nil || fi.Size() == 0 {
+		t.Errorf("no profile written: %v", err)
+	}
+	var usage bytes.Buffer
+	if _, err := parseImportFlags([]string{"-h"}, &usage, func(string) string { return "" }); err == nil || !strings.Contains(usage.String(), "-max-problems") || strings.Contains(usage.String(), "cpuprofile") {
+		t.Errorf("usage (%v):\n%s", err, usage.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -206,7 +207,7 @@ const maxShapeProblems = 10
 // Self-intersection and the like are the store's to judge (Tx.Invalid).
 func shapeProblems(srid int, g orb.Geometry) []string {
 	var c shapeChecker
-	c.walk(g, "")
+	c.walk(g, place{})
 	if len(c.problems) == 0 && c.finite {
 		if reason := rangeProblem(srid, g.Bound()); reason != "" {
 			c.problems = append(c.problems, reason)
@@ -227,96 +228,141 @@ func (c *shapeChecker) add(format string, args ...any) {
 	}
 }
 
-// where prefixes a part's description, "" for the whole geometry.
-func where(path, part string) string {
-	if path == "" {
-		return part
-	}
-	return part + " of " + path
+// place is a part of a geometry, named ("ring 1 of polygon 2") only when
+// a problem needs it: most geometries have none, and naming every ring of
+// every feature of an import costs more than checking it.
+type place struct {
+	up   string // the enclosing part's name, "" for the whole geometry
+	kind string // "ring", "polygon", ...; "" for the whole geometry
+	i    int
 }
 
-func (c *shapeChecker) points(ps []orb.Point, path string) bool {
+// in is part i of kind within p.
+func (p place) in(kind string, i int) place { return place{up: p.String(), kind: kind, i: i} }
+
+func (p place) String() string {
+	if p.kind == "" {
+		return p.up
+	}
+	part := p.kind + " " + strconv.Itoa(p.i)
+	if p.up == "" {
+		return part
+	}
+	return part + " of " + p.up
+}
+
+// whole is the place's name, "the geometry" for the whole.
+func (p place) whole() string {
+	if s := p.String(); s != "" {
+		return s
+	}
+	return "the geometry"
+}
+
+// part is part i of kind within p, without naming p until needed.
+type part struct {
+	of   place
+	kind string
+	i    int
+}
+
+func (p part) place() place { return p.of.in(p.kind, p.i) }
+
+func (c *shapeChecker) points(ps []orb.Point, at place) bool {
+	if i := c.badPosition(ps); i >= 0 {
+		c.add("position %d of %s is outside the range of its coordinate reference system or not a finite number", i, at.whole())
+		return false
+	}
+	return true
+}
+
+// badPosition is the index of the first position of ps that is not
+// finite, or -1.
+func (c *shapeChecker) badPosition(ps []orb.Point) int {
 	if !c.started {
 		c.started, c.finite = true, true
 	}
 	for i, p := range ps {
 		if !finite(p[0]) || !finite(p[1]) {
 			c.finite = false
-			c.add("position %d of %s is outside the range of its coordinate reference system or not a finite number", i, orWhole(path))
-			return false
+			return i
 		}
 	}
-	return true
+	return -1
 }
 
-func orWhole(path string) string {
-	if path == "" {
-		return "the geometry"
-	}
-	return path
-}
-
-func (c *shapeChecker) walk(g orb.Geometry, path string) {
+func (c *shapeChecker) walk(g orb.Geometry, at place) {
 	switch g := g.(type) {
 	case orb.Point:
-		c.points([]orb.Point{g}, path)
+		c.points([]orb.Point{g}, at)
 	case orb.MultiPoint:
 		if len(g) == 0 {
-			c.add("%s is empty; use null for a feature without geometry", orWhole(path))
+			c.add("%s is empty; use null for a feature without geometry", at.whole())
 		}
-		c.points(g, path)
+		c.points(g, at)
 	case orb.LineString:
-		c.line(g, path)
+		c.line(g, part{of: at})
 	case orb.MultiLineString:
 		if len(g) == 0 {
-			c.add("%s is empty; use null for a feature without geometry", orWhole(path))
+			c.add("%s is empty; use null for a feature without geometry", at.whole())
 		}
 		for i, l := range g {
-			c.line(orb.LineString(l), where(path, fmt.Sprintf("line %d", i)))
+			c.line(orb.LineString(l), part{at, "line", i})
 		}
 	case orb.Polygon:
-		c.polygon(g, path)
+		c.polygon(g, part{of: at})
 	case orb.MultiPolygon:
 		if len(g) == 0 {
-			c.add("%s is empty; use null for a feature without geometry", orWhole(path))
+			c.add("%s is empty; use null for a feature without geometry", at.whole())
 		}
 		for i, p := range g {
-			c.polygon(p, where(path, fmt.Sprintf("polygon %d", i)))
+			c.polygon(p, part{at, "polygon", i})
 		}
 	case orb.Collection:
 		if len(g) == 0 {
-			c.add("%s is empty; use null for a feature without geometry", orWhole(path))
+			c.add("%s is empty; use null for a feature without geometry", at.whole())
 		}
 		for i, m := range g {
-			c.walk(m, where(path, fmt.Sprintf("member %d", i)))
+			c.walk(m, at.in("member", i))
 		}
 	default:
 		c.add("unsupported geometry type %T", g)
 	}
 }
 
-func (c *shapeChecker) line(l orb.LineString, path string) {
+// line checks a line string at p (the whole of p.of when p.kind is "").
+func (c *shapeChecker) line(l orb.LineString, p part) {
 	if len(l) < 2 {
-		c.add("%s has %d position(s); a line string needs at least 2", orWhole(path), len(l))
+		c.add("%s has %d position(s); a line string needs at least 2", p.where().whole(), len(l))
 	}
-	c.points(l, path)
+	if i := c.badPosition(l); i >= 0 {
+		c.add("position %d of %s is outside the range of its coordinate reference system or not a finite number", i, p.where().whole())
+	}
 }
 
-func (c *shapeChecker) polygon(p orb.Polygon, path string) {
-	if len(p) == 0 {
-		c.add("%s has no rings; use null for a feature without geometry", orWhole(path))
+// where is the place p names: its container itself when it has no kind.
+func (p part) where() place {
+	if p.kind == "" {
+		return p.of
 	}
-	for i, r := range p {
-		ring := where(path, fmt.Sprintf("ring %d", i))
-		if !c.points(r, ring) {
+	return p.place()
+}
+
+func (c *shapeChecker) polygon(pg orb.Polygon, p part) {
+	if len(pg) == 0 {
+		c.add("%s has no rings; use null for a feature without geometry", p.where().whole())
+	}
+	for i, r := range pg {
+		if j := c.badPosition(r); j >= 0 {
+			c.add("position %d of %s is outside the range of its coordinate reference system or not a finite number", j, p.where().in("ring", i).whole())
 			continue
 		}
 		if len(r) < 4 {
-			c.add("%s has %d position(s); a polygon ring needs at least 4", ring, len(r))
+			c.add("%s has %d position(s); a polygon ring needs at least 4", p.where().in("ring", i).whole(), len(r))
 			continue
 		}
 		if r[0] != r[len(r)-1] {
-			c.add("%s is not closed: its first and last positions differ", ring)
+			c.add("%s is not closed: its first and last positions differ", p.where().in("ring", i).whole())
 		}
 	}
 }

@@ -40,15 +40,22 @@ func (c *rawChunk) feature(k int) []byte {
 
 // eachChunk reads fs to its end (first, already read, is feature 0; nil
 // when the input has none), runs work on each chunk on GOMAXPROCS workers
-// and calls emit with the chunks in input order. It returns emit's error,
-// or the context's; stop is called to unblock a read when it returns
-// early. The last chunk emitted carries the error that ended the input.
+// and calls emit with the chunks in input order. Nothing may keep a
+// chunk's text (buf) after emit returns: the chunk is reused. It returns
+// emit's error, or the context's; stop is called to unblock a read when it
+// returns early. The last chunk emitted carries the error that ended the
+// input.
 func eachChunk(ctx context.Context, fs *featureStream, first []byte, stop func(), work func(*rawChunk), emit func(*rawChunk) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := max(1, runtime.GOMAXPROCS(0))
 	jobs := make(chan *rawChunk, workers)
 	order := make(chan *rawChunk, 2*workers)
+	// free holds emitted chunks, whose buffers the splitter reuses: what
+	// work and emit make of a chunk copies its text, so after emit the
+	// chunk is garbage, and growing fresh buffers for every chunk was most
+	// of what an import allocated.
+	free := make(chan *rawChunk, 3*workers+2)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -67,7 +74,14 @@ func eachChunk(ctx context.Context, fs *featureStream, first []byte, stop func()
 		defer close(jobs)
 		i, pending, empty := 0, first, first == nil
 		for {
-			c := &rawChunk{first: i, done: make(chan struct{})}
+			var c *rawChunk
+			select {
+			case c = <-free:
+				*c = rawChunk{buf: c.buf[:0], ends: c.ends[:0]}
+			default:
+				c = &rawChunk{}
+			}
+			c.first, c.done = i, make(chan struct{})
 			for len(c.ends) < chunkFeatures && len(c.buf) < chunkBytes {
 				var raw []byte
 				var err error
@@ -121,6 +135,10 @@ func eachChunk(ctx context.Context, fs *featureStream, first []byte, stop func()
 		if err := emit(c); err != nil {
 			finish()
 			return err
+		}
+		select {
+		case free <- c:
+		default:
 		}
 	}
 	<-split

@@ -84,20 +84,24 @@ func NewDecoder(l *layer.Layer, opts DecodeOptions) *Decoder {
 // problem of the feature is reported; the record is only meaningful when
 // there are none.
 func (d *Decoder) Decode(index int, raw []byte) (store.Record, []Problem) {
-	var ps problems
-	ps.index = index
 	raw = bytes.TrimSpace(raw)
 	// One validating pass; after it the members are cut out of the text
 	// without decoding it again.
-	if !json.Valid(raw) {
-		ps.add("", "invalid JSON: %s", jsonError(raw))
-		return store.Record{}, ps.list
+	if !validJSON(raw) {
+		return store.Record{}, []Problem{{Index: index, Reason: "invalid JSON: " + jsonError(raw)}}
 	}
+	return d.decodeValid(index, raw)
+}
+
+// decodeValid is Decode of text known to be valid JSON.
+func (d *Decoder) decodeValid(index int, raw []byte) (store.Record, []Problem) {
+	var ps problems
+	ps.index = index
 	// Members are matched exactly, as GeoJSON names them; others (bbox,
 	// links) are ignored.
 	var typ, id, geom, props []byte
-	isObject := eachMember(raw, func(key string, v []byte) {
-		switch key {
+	isObject := eachMember(raw, func(key, v []byte) {
+		switch string(key) {
 		case "type":
 			typ = v
 		case "id":
@@ -112,7 +116,7 @@ func (d *Decoder) Decode(index int, raw []byte) (store.Record, []Problem) {
 		ps.add("", "not a GeoJSON Feature object")
 		return store.Record{}, ps.list
 	}
-	if t, ok := unquote(typ); !ok || t != "Feature" {
+	if t, ok := unquoteBytes(typ); !ok || string(t) != "Feature" {
 		ps.add("", "not a GeoJSON Feature: its \"type\" must be \"Feature\", got %s", shortJSON(typ))
 		return store.Record{}, ps.list
 	}
@@ -164,15 +168,16 @@ func (d *Decoder) decodeProps(ps *problems, raw json.RawMessage, props []any) {
 	// once, as wrong, not again as missing.
 	var wrong []bool
 	if !isNull(raw) {
-		isObject := eachMember(raw, func(name string, v []byte) {
-			i, ok := d.fields[name]
+		isObject := eachMember(raw, func(key, v []byte) {
+			i, ok := d.fields[string(key)]
 			if !ok {
+				name := string(key)
 				ps.add(name, "unknown attribute: collection %q has no attribute %q", d.l.ID, truncate(name))
 				return
 			}
 			val, err := decodeValue(d.l.Fields[i].Type, v)
 			if err != "" {
-				ps.add(name, "%s", err)
+				ps.add(d.l.Fields[i].Name, "%s", err)
 				if wrong == nil {
 					wrong = make([]bool, len(props))
 				}
@@ -426,8 +431,8 @@ const maxCollectionDepth = 8
 // not its shape: shapeProblems does that after the transform to storage.
 func parseGeometry(raw json.RawMessage, depth int) (orb.Geometry, string) {
 	var rawType, coordinates, geometries []byte
-	isObject := eachMember(raw, func(key string, v []byte) {
-		switch key {
+	isObject := eachMember(raw, func(key, v []byte) {
+		switch string(key) {
 		case "type":
 			rawType = v
 		case "coordinates":
@@ -439,10 +444,11 @@ func parseGeometry(raw json.RawMessage, depth int) (orb.Geometry, string) {
 	if !isObject {
 		return nil, fmt.Sprintf("must be a GeoJSON geometry object or null, got %s", shortJSON(raw))
 	}
-	typ, ok := unquote(rawType)
+	name, ok := unquoteBytes(rawType)
 	if !ok {
 		return nil, fmt.Sprintf("the geometry's \"type\" must be a string, got %s", shortJSON(rawType))
 	}
+	typ := geometryName(name)
 	if typ == "GeometryCollection" {
 		if depth >= maxCollectionDepth {
 			return nil, fmt.Sprintf("GeometryCollections are nested more than %d deep", maxCollectionDepth)
@@ -475,6 +481,28 @@ func parseGeometry(raw json.RawMessage, depth int) (orb.Geometry, string) {
 		return nil, fmt.Sprintf("a %s needs \"coordinates\"", typ)
 	}
 	return parseCoordinates(typ, levels, coordinates)
+}
+
+// geometryName is a geometry type's name as a string, allocated only for
+// names GeoJSON does not have.
+func geometryName(b []byte) string {
+	switch string(b) {
+	case "Point":
+		return "Point"
+	case "MultiPoint":
+		return "MultiPoint"
+	case "LineString":
+		return "LineString"
+	case "MultiLineString":
+		return "MultiLineString"
+	case "Polygon":
+		return "Polygon"
+	case "MultiPolygon":
+		return "MultiPolygon"
+	case "GeometryCollection":
+		return "GeometryCollection"
+	}
+	return string(b)
 }
 
 // coordinateLevels is how deep each type's positions are nested.
@@ -525,36 +553,20 @@ func scanCoordinates(typ string, raw []byte) (orb.Geometry, bool) {
 		ps, ok = s.points()
 		g = orb.LineString(ps)
 	case "MultiLineString":
-		var ls [][]orb.Point
-		ls, ok = s.lines()
-		m := make(orb.MultiLineString, len(ls))
-		for i, l := range ls {
-			m[i] = l
-		}
-		g = m
+		var ls []orb.LineString
+		ls, ok = lines[orb.LineString](&s)
+		g = orb.MultiLineString(ls)
 	case "Polygon":
-		var ls [][]orb.Point
-		ls, ok = s.lines()
-		g = polygonOf(ls)
+		var rs []orb.Ring
+		rs, ok = lines[orb.Ring](&s)
+		g = orb.Polygon(rs)
 	case "MultiPolygon":
-		var ps [][][]orb.Point
+		var ps []orb.Polygon
 		ps, ok = s.polygons()
-		m := make(orb.MultiPolygon, len(ps))
-		for i, p := range ps {
-			m[i] = polygonOf(p)
-		}
-		g = m
+		g = orb.MultiPolygon(ps)
 	}
 	s.space()
 	return g, ok && s.i == len(s.b)
-}
-
-func polygonOf(ls [][]orb.Point) orb.Polygon {
-	p := make(orb.Polygon, len(ls))
-	for i, l := range ls {
-		p[i] = l
-	}
-	return p
 }
 
 // coordScanner reads nested arrays of numbers from JSON text.
@@ -580,6 +592,10 @@ func (s *coordScanner) next(c byte) bool {
 
 func (s *coordScanner) number() (float64, bool) {
 	s.space()
+	if f, end, ok := plainNumber(s.b, s.i); ok {
+		s.i = end
+		return f, true
+	}
 	start := s.i
 	for s.i < len(s.b) {
 		c := s.b[s.i]
@@ -594,6 +610,53 @@ func (s *coordScanner) number() (float64, bool) {
 	f, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
 	return f, err == nil
 }
+
+// plainNumber reads the number at b[i] when it is written as coordinates
+// nearly always are — -?digits(.digits)?, fifteen digits at most, no
+// exponent — and returns it and the index past it; ok is false for any
+// other text, which strconv then reads. The digits make an integer below
+// 2^53 and the point a division by an exact power of ten, so the one
+// rounding of that division gives the float strconv.ParseFloat gives
+// (its own fast path is the same arithmetic), with less work per number.
+func plainNumber(b []byte, i int) (float64, int, bool) {
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	var mant uint64
+	digits, start := 0, i
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		mant = mant*10 + uint64(b[i]-'0')
+		digits++
+	}
+	if digits == 0 {
+		return 0, 0, false
+	}
+	frac := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+			mant = mant*10 + uint64(b[i]-'0')
+			digits++
+			frac++
+		}
+		if frac == 0 {
+			return 0, 0, false
+		}
+	}
+	if digits > 15 || i < len(b) && (b[i] == 'e' || b[i] == 'E' || b[i] == '.' || b[i] == '+' || b[i] == '-') || b[start] == '0' && i-start > 1 && b[start+1] != '.' {
+		return 0, 0, false
+	}
+	f := float64(mant) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, i, true
+}
+
+// pow10 are the powers of ten a float64 holds exactly, as many as
+// fifteen fraction digits need.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // array reads [item, item, ...], calling item for each.
 func (s *coordScanner) array(item func() bool) bool {
@@ -638,21 +701,23 @@ func (s *coordScanner) points() ([]orb.Point, bool) {
 	return ps, ok
 }
 
-func (s *coordScanner) lines() ([][]orb.Point, bool) {
-	var ls [][]orb.Point
+// lines reads an array of point arrays as line strings or rings, the
+// types the geometry is made of, so nothing is copied into them after.
+func lines[T ~[]orb.Point](s *coordScanner) ([]T, bool) {
+	var ls []T
 	ok := s.array(func() bool {
 		l, ok := s.points()
-		ls = append(ls, l)
+		ls = append(ls, T(l))
 		return ok
 	})
 	return ls, ok
 }
 
-func (s *coordScanner) polygons() ([][][]orb.Point, bool) {
-	var ps [][][]orb.Point
+func (s *coordScanner) polygons() ([]orb.Polygon, bool) {
+	var ps []orb.Polygon
 	ok := s.array(func() bool {
-		p, ok := s.lines()
-		ps = append(ps, p)
+		p, ok := lines[orb.Ring](s)
+		ps = append(ps, orb.Polygon(p))
 		return ok
 	})
 	return ps, ok
@@ -793,8 +858,10 @@ func transform(g orb.Geometry, tr func(x, y float64) (float64, float64)) orb.Geo
 // slices. They stay in bounds on any input, valid or not.
 
 // eachMember calls fn with each member of the object raw: its key
-// (unescaped) and its value's text. It reports whether raw is an object.
-func eachMember(raw []byte, fn func(key string, value []byte)) bool {
+// (unescaped; a slice of raw unless it had escapes, so fn compares it as
+// string(key) without allocating) and its value's text. It reports
+// whether raw is an object.
+func eachMember(raw []byte, fn func(key, value []byte)) bool {
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
 		return false
@@ -816,7 +883,7 @@ func eachMember(raw []byte, fn func(key string, value []byte)) bool {
 			return false
 		}
 		end := skipString(raw, i)
-		key, ok := unquote(raw[i:end])
+		key, ok := unquoteBytes(raw[i:end])
 		if !ok {
 			return false
 		}
@@ -871,6 +938,12 @@ func skipSpace(b []byte, i int) int {
 // skipString returns the index just past the string starting at b[i].
 func skipString(b []byte, i int) int {
 	for i++; i < len(b); i++ {
+		for i < len(b) && plainByte[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
 		switch b[i] {
 		case '\\':
 			i++
@@ -880,6 +953,11 @@ func skipString(b []byte, i int) int {
 	}
 	return len(b)
 }
+
+// structural marks the bytes that skipValue looks at inside an object or
+// array; it passes over all others (most of a coordinate array) in a
+// tight loop.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
 
 // skipValue returns the index just past the value starting at b[i].
 func skipValue(b []byte, i int) int {
@@ -892,7 +970,12 @@ func skipValue(b []byte, i int) int {
 	case '{', '[':
 		depth := 0
 		for i < len(b) {
-			switch b[i] {
+			c := b[i]
+			if !structural[c] {
+				i++
+				continue
+			}
+			switch c {
 			case '"':
 				i = skipString(b, i)
 				continue
@@ -912,6 +995,19 @@ func skipValue(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// unquoteBytes is unquote without a copy for strings without escapes.
+func unquoteBytes(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false
+	}
+	body := raw[1 : len(raw)-1]
+	if bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
+		return body, true
+	}
+	s, ok := unquote(raw)
+	return []byte(s), ok
 }
 
 // unquote decodes a JSON string's text; ok is false for anything else.

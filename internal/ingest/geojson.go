@@ -160,6 +160,21 @@ func (s *geoJSONSource) streamEnd(fs *featureStream, srid, i int, err error, fn 
 }
 
 func (s *geoJSONSource) Infer(ctx context.Context) (Schema, []Problem, error) {
+	return s.infer(ctx, true)
+}
+
+// InferTypes is Infer without its checks of each feature (JSON syntax,
+// the decoder's checks of type, id and geometry, ids given by all or
+// none): under half the work, for an import that decodes, and so checks,
+// every feature again before anything it writes is kept (see Creator).
+// For a file without problems the schema is Infer's; for one with, the
+// import says what they are.
+func (s *geoJSONSource) InferTypes(ctx context.Context) (Schema, []Problem, error) {
+	return s.infer(ctx, false)
+}
+
+// infer reads the input once for Infer (check) or InferTypes.
+func (s *geoJSONSource) infer(ctx context.Context, check bool) (Schema, []Problem, error) {
 	fs, c, err := s.stream()
 	if err != nil {
 		return Schema{}, nil, err
@@ -186,9 +201,10 @@ func (s *geoJSONSource) Infer(ctx context.Context) (Schema, []Problem, error) {
 	// Workers parse; the schema is built in input order, so fields keep
 	// the order they first appear in.
 	type seen struct {
-		id     any
-		geom   layer.GeometryType
-		names  []string
+		id   any
+		geom layer.GeometryType
+		// names are slices of the chunk's text, read before it is reused.
+		names  [][]byte
 		kinds  []valueKind
 		bad    []Problem
 		parsed bool // the feature is JSON
@@ -197,18 +213,25 @@ func (s *geoJSONSource) Infer(ctx context.Context) (Schema, []Problem, error) {
 	work := func(ch *rawChunk) {
 		out := make([]seen, len(ch.ends))
 		members := make([]parts, len(ch.ends))
+		// The chunk's property names and kinds, back to back; each
+		// feature's are a window of these.
+		var names [][]byte
+		var kinds []valueKind
 		for k := range ch.ends {
 			raw := ch.feature(k)
 			// One validating pass, then the decoder's cutters: no value
-			// is decoded that inference does not need.
-			if !json.Valid(raw) {
+			// is decoded that inference does not need. Types alone need
+			// no validation: the import that follows decodes each feature
+			// again and refuses the file for any that is not JSON; until
+			// then the cutters stay in bounds on any text.
+			if check && !validJSON(raw) {
 				out[k].bad = []Problem{{Index: ch.first + k, Reason: "invalid JSON: " + jsonError(raw)}}
 				continue
 			}
 			out[k].parsed = true
 			var id, geom, props []byte
-			eachMember(raw, func(key string, v []byte) {
-				switch key {
+			eachMember(raw, func(key, v []byte) {
+				switch string(key) {
 				case "type":
 					members[k].typ = v
 				case "id":
@@ -221,16 +244,22 @@ func (s *geoJSONSource) Infer(ctx context.Context) (Schema, []Problem, error) {
 			})
 			members[k].id, members[k].geom, members[k].props = id, geom, props
 			out[k].id = jsonID(id)
-			eachMember(geom, func(key string, v []byte) {
-				if key == "type" {
-					t, _ := unquote(v)
-					out[k].geom = geoJSONType(t)
+			eachMember(geom, func(key, v []byte) {
+				if string(key) == "type" {
+					t, _ := unquoteBytes(v)
+					out[k].geom = geoJSONType(geometryName(t))
 				}
 			})
-			eachMember(props, func(name string, v []byte) {
-				out[k].names = append(out[k].names, name)
-				out[k].kinds = append(out[k].kinds, jsonKind(v))
+			start := len(names)
+			eachMember(props, func(name, v []byte) {
+				names = append(names, name)
+				kinds = append(kinds, jsonKind(v))
 			})
+			out[k].names, out[k].kinds = names[start:len(names):len(names)], kinds[start:len(kinds):len(kinds)]
+		}
+		if !check {
+			ch.out = out
+			return
 		}
 		// Every other check the decoder makes: what is left to go wrong
 		// with the inferred layer, whose types hold every value they were
@@ -256,7 +285,8 @@ func (s *geoJSONSource) Infer(ctx context.Context) (Schema, []Problem, error) {
 				text = append(append(append(text, kv[0]...), ':'), kv[1]...)
 			}
 			text = append(text, '}')
-			_, out[k].bad = loose.Decode(ch.first+k, text)
+			// The text is made of valid JSON values: no need to check it again.
+			_, out[k].bad = loose.decodeValid(ch.first+k, text)
 			if p := m.props; p != nil && p[0] != '{' && !isNull(p) {
 				out[k].bad = append(out[k].bad, Problem{Index: ch.first + k, ID: out[k].id,
 					Reason: fmt.Sprintf("\"properties\" must be an object or null, got %s", shortJSON(p))})
@@ -274,7 +304,7 @@ func (s *geoJSONSource) Infer(ctx context.Context) (Schema, []Problem, error) {
 			// feature needs one.
 			if i := ch.first + k; i == 0 {
 				firstHasID = f.id != nil
-			} else if firstHasID && f.id == nil && f.parsed {
+			} else if check && firstHasID && f.id == nil && f.parsed {
 				collect(i, store.Record{}, []Problem{{Index: i, Field: FieldID, Reason: "this feature has no id although those before it have: give all features ids, or none"}})
 			}
 			if f.bad != nil {
@@ -286,7 +316,7 @@ func (s *geoJSONSource) Infer(ctx context.Context) (Schema, []Problem, error) {
 				b.geoms[f.geom] = true
 			}
 			for j, name := range f.names {
-				b.value(name, f.kinds[j])
+				b.valueOf(name, f.kinds[j])
 			}
 		}
 		if ch.err != nil {
@@ -298,7 +328,7 @@ func (s *geoJSONSource) Infer(ctx context.Context) (Schema, []Problem, error) {
 		return Schema{}, nil, err
 	}
 	sc := b.schema(srid)
-	sc.Checked, sc.Features, sc.ProblemCount = true, total, count
+	sc.Checked, sc.Features, sc.ProblemCount = check, total, count
 	return sc, problems, nil
 }
 

@@ -102,6 +102,18 @@ func (b *schemaBuilder) value(name string, k valueKind) {
 	b.kinds[name] = widen(old, k, b.text)
 }
 
+// valueOf is value for a name in JSON text, allocated only when new.
+func (b *schemaBuilder) valueOf(name []byte, k valueKind) {
+	old, ok := b.kinds[string(name)]
+	if !ok {
+		b.value(string(name), k)
+		return
+	}
+	if w := widen(old, k, b.text); w != old {
+		b.kinds[string(name)] = w
+	}
+}
+
 func (b *schemaBuilder) geometry(g orb.Geometry) {
 	if g != nil {
 		b.geoms[geometryType(g)] = true
@@ -183,6 +195,9 @@ func jsonKind(raw []byte) valueKind {
 	case 't', 'f':
 		return kindBoolean
 	case '"':
+		if body, ok := unquoteBytes(raw); ok && !maybeDate(body) {
+			return kindString // without a string's allocation
+		}
 		s, ok := unquote(raw)
 		if !ok {
 			return kindString
@@ -200,8 +215,25 @@ func jsonKind(raw []byte) valueKind {
 	return kindInteger
 }
 
+// maybeDate reports whether s starts as dates and date-times do, with a
+// four-digit year and a dash, as time.Parse requires of both.
+func maybeDate[T string | []byte](s T) bool {
+	if len(s) < len(time.DateOnly) || s[4] != '-' {
+		return false
+	}
+	for i := range 4 {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // stringKind tells dates and date-times from other strings.
 func stringKind(s string) valueKind {
+	if !maybeDate(s) {
+		return kindString
+	}
 	if len(s) == len(time.DateOnly) {
 		if _, err := time.Parse(time.DateOnly, s); err == nil {
 			return kindDate

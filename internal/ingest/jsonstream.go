@@ -361,6 +361,18 @@ func (s *featureStream) value() (int, int, error) {
 	}
 	for {
 		for i < s.end {
+			if inString {
+				// Most of a string is plain bytes: pass them in a tight loop.
+				for i < s.end && plainByte[s.buf[i]] {
+					i++
+				}
+				if i >= s.end {
+					break
+				}
+			} else if !scalar && !structural[s.buf[i]] {
+				i++
+				continue
+			}
 			c := s.buf[i]
 			switch {
 			case inString:

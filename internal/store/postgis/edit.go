@@ -26,7 +26,7 @@ func (s *Store) Edit(ctx context.Context, l *layer.Layer, actor string, fn func(
 	if err := editable(l); err != nil {
 		return store.Commit{}, err
 	}
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return store.Commit{}, fmt.Errorf("postgis: edit %s: %w", l.ID, err)
 	}
@@ -34,6 +34,11 @@ func (s *Store) Edit(ctx context.Context, l *layer.Layer, actor string, fn func(
 	if err := s.checkLogged(ctx, tx, l); err != nil {
 		return store.Commit{}, fmt.Errorf("postgis: edit %s: %w", l.ID, err)
 	}
+	return s.edit(ctx, tx, l, actor, fn)
+}
+
+// edit runs fn in tx, open on l's table, and commits it (see Edit).
+func (s *Store) edit(ctx context.Context, tx pgx.Tx, l *layer.Layer, actor string, fn func(store.Tx) error) (store.Commit, error) {
 	if _, err := tx.Exec(ctx, "SELECT set_config('csdi.actor', $1, true)", actor); err != nil {
 		return store.Commit{}, fmt.Errorf("postgis: edit %s: %w", l.ID, err)
 	}
@@ -47,7 +52,7 @@ func (s *Store) Edit(ctx context.Context, l *layer.Layer, actor string, fn func(
 		}
 	}
 	var c store.Commit
-	err = tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0), count(*) FROM csdi.change_log
+	err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0), count(*) FROM csdi.change_log
 		WHERE txid = pg_current_xact_id()::text::bigint`).Scan(&c.Seq, &c.Changes)
 	if err != nil {
 		return store.Commit{}, fmt.Errorf("postgis: edit %s: read the change log: %w", l.ID, err)
@@ -475,22 +480,63 @@ func (t *pgTx) merge(ctx context.Context, cols []string, ids idKind, upsert bool
 // Invalid asks PostGIS which geometries are invalid, and why, inside the
 // transaction: the same judgement ST_IsValid makes anywhere else.
 func (t *pgTx) Invalid(ctx context.Context, gs []orb.Geometry) ([]store.InvalidGeometry, error) {
+	out, err := invalid(ctx, t.tx, gs)
+	var ve *store.ValueError
+	if err != nil && !errors.As(err, &ve) {
+		return nil, t.wrap("validate", nil, err)
+	}
+	return out, err
+}
+
+// Invalid is Tx.Invalid outside any transaction, on a connection of its
+// own: an import checks one batch this way while it copies the one
+// before, without holding a second transaction open for it.
+func (s *Store) Invalid(ctx context.Context, gs []orb.Geometry) ([]store.InvalidGeometry, error) {
+	out, err := invalid(ctx, s.pool, gs)
+	var ve *store.ValueError
+	if err != nil && !errors.As(err, &ve) {
+		return nil, fmt.Errorf("postgis: validate: %w", err)
+	}
+	return out, err
+}
+
+// invalid runs the validity check on q.
+func invalid(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, gs []orb.Geometry) ([]store.InvalidGeometry, error) {
+	// One buffer for the whole chunk, cut into a blob per geometry after.
+	var buf bytes.Buffer
+	enc := wkb.NewEncoder(&buf)
+	ends := make([]int, len(gs))
+	for i, g := range gs {
+		if g != nil {
+			if err := enc.Encode(g); err != nil {
+				return nil, &store.ValueError{Field: "geometry", Reason: err.Error()}
+			}
+		}
+		ends[i] = buf.Len()
+	}
 	blobs := make([][]byte, len(gs))
 	for i, g := range gs {
-		if g == nil {
-			continue
+		if g != nil {
+			start := 0
+			if i > 0 {
+				start = ends[i-1]
+			}
+			blobs[i] = buf.Bytes()[start:ends[i]:ends[i]]
 		}
-		b, err := wkb.Marshal(g)
-		if err != nil {
-			return nil, &store.ValueError{Field: "geometry", Reason: err.Error()}
-		}
-		blobs[i] = b
 	}
-	rows, err := t.tx.Query(ctx, `SELECT i - 1, ST_IsValidReason(g)
-		FROM unnest($1::bytea[]) WITH ORDINALITY AS b(wkb, i), ST_GeomFromWKB(b.wkb) AS g
-		WHERE b.wkb IS NOT NULL AND NOT ST_IsValid(g)`, blobs)
+	// The array goes through a sub-select so the planner does not count
+	// it: thousands of rows times ST_IsValid's declared cost pass
+	// jit_above_cost, and JIT-compiling the plan on every call took longer
+	// than the check itself. The geometry is read in the expressions, not
+	// as a lateral function scan (a tuplestore per row, a third of the
+	// time); only the invalid ones are read twice, for their reason.
+	rows, err := q.Query(ctx, `SELECT i - 1, ST_IsValidReason(ST_GeomFromWKB(wkb))
+		FROM unnest((SELECT $1::bytea[])) WITH ORDINALITY AS b(wkb, i)
+		WHERE wkb IS NOT NULL AND NOT ST_IsValid(ST_GeomFromWKB(wkb))`, blobs)
 	if err != nil {
-		return nil, t.wrap("validate", nil, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []store.InvalidGeometry
@@ -575,6 +621,20 @@ func pgErrorCode(err error) string {
 // clients name features), the geometry, a column per field, a spatial index
 // and the change-log triggers, in one transaction.
 func (s *Store) CreateLayer(ctx context.Context, l *layer.Layer) (layer.Layer, error) {
+	out, create, err := s.newTable(ctx, l)
+	if err != nil {
+		return out, err
+	}
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return createIn(ctx, tx, &out, create) })
+	if err != nil {
+		return out, fmt.Errorf("postgis: create layer %s: %w", l.ID, err)
+	}
+	return out, nil
+}
+
+// newTable is a new layer as CreateLayer makes it, and the statement that
+// creates its table.
+func (s *Store) newTable(ctx context.Context, l *layer.Layer) (layer.Layer, string, error) {
 	out := *l
 	if out.Source.IDColumn == "" {
 		out.Source.IDColumn = "id"
@@ -584,50 +644,88 @@ func (s *Store) CreateLayer(ctx context.Context, l *layer.Layer) (layer.Layer, e
 	}
 	out.Source.Schema = schemaOf(out.Source.Schema)
 	if out.Source.Table == "" {
-		return out, fmt.Errorf("postgis: create layer %s: no table name", l.ID)
+		return out, "", fmt.Errorf("postgis: create layer %s: no table name", l.ID)
 	}
 	if !crs.Supported(out.Source.SRID) {
-		return out, fmt.Errorf("postgis: create layer %s: EPSG:%d is not a SRID csdi can serve edits in", l.ID, out.Source.SRID)
+		return out, "", fmt.Errorf("postgis: create layer %s: EPSG:%d is not a SRID csdi can serve edits in", l.ID, out.Source.SRID)
 	}
 	if !s.migrated.Load() {
 		if _, err := s.Migrate(ctx, nil); err != nil {
-			return out, err
+			return out, "", err
 		}
 	}
 	ids := identityID
 	if out.ClientIDs() {
 		ids = textID
 	}
-	ident := pgx.Identifier{out.Source.Schema, out.Source.Table}
-	table := ident.Sanitize()
+	table := pgx.Identifier{out.Source.Schema, out.Source.Table}.Sanitize()
 	create, _, err := createTable(&out, table, ids)
 	if err != nil {
-		return out, fmt.Errorf("postgis: create layer %s: %w", l.ID, err)
+		return out, "", fmt.Errorf("postgis: create layer %s: %w", l.ID, err)
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var exists bool
-		if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+	return out, create, nil
+}
+
+// createIn creates l's table in tx with the statement newTable made, its
+// spatial index, comments and change-log triggers.
+func createIn(ctx context.Context, tx pgx.Tx, l *layer.Layer, create string) error {
+	table := pgx.Identifier{l.Source.Schema, l.Source.Table}.Sanitize()
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return store.ErrLayerExists
+	}
+	if err := ensureSchema(ctx, tx, l.Source.Schema); err != nil {
+		return err
+	}
+	geom := pgx.Identifier{l.Source.GeometryColumn}.Sanitize()
+	for _, q := range []string{create, "CREATE INDEX ON " + table + " USING GIST (" + geom + ")"} {
+		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
 		}
-		if exists {
-			return store.ErrLayerExists
-		}
-		if err := ensureSchema(ctx, tx, out.Source.Schema); err != nil {
-			return err
-		}
-		geom := pgx.Identifier{out.Source.GeometryColumn}.Sanitize()
-		for _, q := range []string{create, "CREATE INDEX ON " + table + " USING GIST (" + geom + ")"} {
-			if _, err := tx.Exec(ctx, q); err != nil {
-				return err
-			}
-		}
-		if err := writeComments(ctx, tx, &out, table); err != nil {
-			return err
-		}
-		return installTriggers(ctx, tx, &out)
-	})
+	}
+	if err := writeComments(ctx, tx, l, table); err != nil {
+		return err
+	}
+	return installTriggers(ctx, tx, l)
+}
+
+// CreateAndEdit creates a new layer's table as CreateLayer does and runs
+// fn on it in the same transaction, as Edit would: unless fn returns nil
+// and the commit succeeds, nothing is kept, the table included. A first
+// import that fails — on a feature, on the store's geometry check, or by a
+// crash half-way — so leaves no empty layer behind, and need not be
+// checked in full before it starts. fn gets the layer as the store serves
+// it.
+func (s *Store) CreateAndEdit(ctx context.Context, l *layer.Layer, actor string, fn func(*layer.Layer, store.Tx) error) (layer.Layer, store.Commit, error) {
+	out, create, err := s.newTable(ctx, l)
 	if err != nil {
-		return out, fmt.Errorf("postgis: create layer %s: %w", l.ID, err)
+		return out, store.Commit{}, err
 	}
-	return out, nil
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return out, store.Commit{}, fmt.Errorf("postgis: create layer %s: %w", l.ID, err)
+	}
+	defer rollback(ctx, tx)
+	if err := createIn(ctx, tx, &out, create); err != nil {
+		return out, store.Commit{}, fmt.Errorf("postgis: create layer %s: %w", l.ID, err)
+	}
+	// Copy looks the id column's type up on a connection of its own, which
+	// cannot see the table before the commit: tell it, and forget it again
+	// if the table is not kept.
+	var typ string
+	table := pgx.Identifier{out.Source.Schema, out.Source.Table}.Sanitize()
+	if err := tx.QueryRow(ctx, `SELECT format_type(atttypid, NULL) FROM pg_attribute
+		WHERE attrelid = to_regclass($1) AND attname = $2`, table, out.Source.IDColumn).Scan(&typ); err != nil {
+		return out, store.Commit{}, fmt.Errorf("postgis: create layer %s: %w", l.ID, err)
+	}
+	key := s.LayerKey(&out) + "\x00" + out.Source.IDColumn
+	s.idTypes.Store(key, typ)
+	c, err := s.edit(ctx, tx, &out, actor, func(t store.Tx) error { return fn(&out, t) })
+	if err != nil {
+		s.idTypes.Delete(key)
+	}
+	return out, c, err
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,23 +29,58 @@ type importFigures struct {
 	GDAL      string
 	Features  int
 	FileBytes int64
+	// Rounds of the three loads, one after the other; the figures below
+	// are each load's median over them, so one stall of a shared machine
+	// does not decide a ratio.
+	Rounds int
 	// OGR is ogr2ogr into a new table (COPY, GiST index after the load).
-	OGRSeconds float64
-	// New is csdi import into a new layer (schema inferred, every feature
-	// checked, then the table created and written); Append the same file
-	// into that layer's empty twin made beforehand.
-	NewSeconds, AppendSeconds float64
-	NewPeakRSS, AppendPeakRSS int64
+	OGR loaderFigures
+	// New is csdi import into a new layer (schema inferred, then the table
+	// created and written, every feature checked, in one transaction);
+	// Append the same file into that layer's empty twin made beforehand.
+	New, Append loaderFigures
 	// Big is a csdi import (append) of BigFeatures, for the memory bound.
 	BigFeatures  int
 	BigFileBytes int64
-	BigSeconds   float64
-	BigPeakRSS   int64
+	Big          loaderFigures
 }
 
+// loaderFigures are one loader's runs: wall seconds, CPU seconds of its own
+// process (user + system; the database server's are not counted) and
+// peak resident memory.
+type loaderFigures struct {
+	Seconds, CPUSeconds []float64
+	PeakRSS             int64
+}
+
+func (l *loaderFigures) add(p processFigures) {
+	l.Seconds = append(l.Seconds, p.seconds)
+	l.CPUSeconds = append(l.CPUSeconds, p.cpu)
+	l.PeakRSS = max(l.PeakRSS, p.rss)
+}
+
+func (l loaderFigures) wall() float64 { return medianOf(l.Seconds) }
+func (l loaderFigures) cpu() float64  { return medianOf(l.CPUSeconds) }
+
+func medianOf(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// importRounds is how many times each load runs.
+const importRounds = 3
+
 // benchImport writes n demo buildings as a GeoJSON FeatureCollection in
-// CRS84, loads it with ogr2ogr and with csdi import, and then imports big
-// buildings (when big > 0) to show that memory stays bounded.
+// CRS84, loads it with ogr2ogr and with csdi import (into a new layer and
+// into an empty existing one) importRounds times, interleaved, and then
+// imports big buildings (when big > 0) to show that memory stays bounded.
 func benchImport(ctx context.Context, dbURL string, n, big int, r *report) error {
 	if _, err := exec.LookPath("ogr2ogr"); err != nil {
 		return fmt.Errorf("the import figures need GDAL's ogr2ogr: %w", err)
@@ -64,7 +100,7 @@ func benchImport(ctx context.Context, dbURL string, n, big int, r *report) error
 		return err
 	}
 	defer conn.Close(ctx)
-	f := &importFigures{Features: n}
+	f := &importFigures{Features: n, Rounds: importRounds}
 	if out, err := exec.Command("ogr2ogr", "--version").Output(); err == nil {
 		f.GDAL = strings.TrimSpace(string(out))
 	}
@@ -74,45 +110,52 @@ func benchImport(ctx context.Context, dbURL string, n, big int, r *report) error
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "import: %d buildings, %.0f MiB of GeoJSON\n", n, float64(f.FileBytes)/(1<<20))
-	for _, t := range []string{"bench_import_ogr", "bench_import_new", "bench_import_append"} {
-		if _, err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{t}.Sanitize()); err != nil {
-			return err
-		}
-	}
-
 	pg, err := gdalConnection(dbURL)
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	out, err := exec.CommandContext(ctx, "ogr2ogr", "-f", "PostgreSQL", pg, file, "-nln", "bench_import_ogr").CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("ogr2ogr: %v\n%s", err, out)
+	tables := []string{"bench_import_ogr", "bench_import_new", "bench_import_append"}
+	drop := func() error {
+		for _, t := range tables {
+			if _, err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{t}.Sanitize()); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	f.OGRSeconds = time.Since(start).Seconds()
-	if err := checkCount(ctx, conn, "bench_import_ogr", n); err != nil {
-		return err
+	for round := 1; round <= importRounds; round++ {
+		if err := drop(); err != nil {
+			return err
+		}
+		p, err := runProcess(exec.CommandContext(ctx, "ogr2ogr", "-f", "PostgreSQL", pg, file, "-nln", "bench_import_ogr"))
+		if err != nil {
+			return fmt.Errorf("ogr2ogr: %w", err)
+		}
+		f.OGR.add(p)
+		if err := checkCount(ctx, conn, "bench_import_ogr", n); err != nil {
+			return err
+		}
+		if p, err = csdiImport(ctx, bin, dbURL, "bench_import_new", file); err != nil {
+			return err
+		}
+		f.New.add(p)
+		if err := checkCount(ctx, conn, "bench_import_new", n); err != nil {
+			return err
+		}
+		// The same file into an existing, empty layer: one pass.
+		if _, err := conn.Exec(ctx, "CREATE TABLE bench_import_append (LIKE bench_import_new INCLUDING ALL)"); err != nil {
+			return err
+		}
+		if p, err = csdiImport(ctx, bin, dbURL, "bench_import_append", file); err != nil {
+			return err
+		}
+		f.Append.add(p)
+		if err := checkCount(ctx, conn, "bench_import_append", n); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "import round %d: ogr2ogr %.2f s, csdi new layer %.2f s, existing layer %.2f s\n",
+			round, f.OGR.Seconds[round-1], f.New.Seconds[round-1], f.Append.Seconds[round-1])
 	}
-	fmt.Fprintf(os.Stderr, "import: ogr2ogr %.1f s\n", f.OGRSeconds)
-
-	if f.NewSeconds, f.NewPeakRSS, err = csdiImport(ctx, bin, dbURL, "bench_import_new", file); err != nil {
-		return err
-	}
-	if err := checkCount(ctx, conn, "bench_import_new", n); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "import: csdi (new layer) %.1f s, peak RSS %.0f MiB\n", f.NewSeconds, float64(f.NewPeakRSS)/(1<<20))
-	// The same file into an existing, empty layer: one pass.
-	if _, err := conn.Exec(ctx, "CREATE TABLE bench_import_append (LIKE bench_import_new INCLUDING ALL)"); err != nil {
-		return err
-	}
-	if f.AppendSeconds, f.AppendPeakRSS, err = csdiImport(ctx, bin, dbURL, "bench_import_append", file); err != nil {
-		return err
-	}
-	if err := checkCount(ctx, conn, "bench_import_append", n); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "import: csdi (existing layer) %.1f s, peak RSS %.0f MiB\n", f.AppendSeconds, float64(f.AppendPeakRSS)/(1<<20))
 	os.Remove(file)
 
 	if big > 0 {
@@ -124,40 +167,55 @@ func benchImport(ctx context.Context, dbURL string, n, big int, r *report) error
 		if _, err := conn.Exec(ctx, "TRUNCATE bench_import_append"); err != nil {
 			return err
 		}
-		if f.BigSeconds, f.BigPeakRSS, err = csdiImport(ctx, bin, dbURL, "bench_import_append", bigFile); err != nil {
+		p, err := csdiImport(ctx, bin, dbURL, "bench_import_append", bigFile)
+		if err != nil {
 			return err
 		}
+		f.Big.add(p)
 		if err := checkCount(ctx, conn, "bench_import_append", big); err != nil {
 			return err
 		}
-		fmt.Fprintf(os.Stderr, "import: csdi %d features %.1f s, peak RSS %.0f MiB\n", big, f.BigSeconds, float64(f.BigPeakRSS)/(1<<20))
+		fmt.Fprintf(os.Stderr, "import: csdi %d features %.1f s, peak RSS %.0f MiB\n", big, p.seconds, float64(p.rss)/(1<<20))
 		os.Remove(bigFile)
 	}
-	for _, t := range []string{"bench_import_ogr", "bench_import_new", "bench_import_append"} {
-		if _, err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{t}.Sanitize()); err != nil {
-			return err
-		}
+	if err := drop(); err != nil {
+		return err
 	}
 	r.imports = f
 	return nil
 }
 
-// csdiImport runs csdi import as its own process, as a department would,
-// and returns its wall time and peak resident memory.
-func csdiImport(ctx context.Context, bin, dbURL, id, file string) (float64, int64, error) {
-	cmd := exec.CommandContext(ctx, bin, "import", "-layer", id, "-progress", "0", file)
-	cmd.Env = []string{"CSDI_DATABASE_URL=" + dbURL, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "CSDI_LOG_LEVEL=warn"}
+// processFigures are what one run of a loader took.
+type processFigures struct {
+	seconds, cpu float64
+	rss          int64
+}
+
+// runProcess runs cmd to its end and measures it: wall time from start
+// to exit, its CPU time and peak resident memory (getrusage).
+func runProcess(cmd *exec.Cmd) (processFigures, error) {
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	secs := time.Since(start).Seconds()
+	p := processFigures{seconds: time.Since(start).Seconds()}
 	if err != nil {
-		return 0, 0, fmt.Errorf("csdi import %s: %v\n%s", id, err, out)
+		return p, fmt.Errorf("%v\n%s", err, out)
 	}
-	var rss int64
+	p.cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss << 10 // KiB on Linux
+		p.rss = ru.Maxrss << 10 // KiB on Linux
 	}
-	return secs, rss, nil
+	return p, nil
+}
+
+// csdiImport runs csdi import as its own process, as a department would.
+func csdiImport(ctx context.Context, bin, dbURL, id, file string) (processFigures, error) {
+	cmd := exec.CommandContext(ctx, bin, "import", "-layer", id, "-progress", "0", file)
+	cmd.Env = []string{"CSDI_DATABASE_URL=" + dbURL, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "CSDI_LOG_LEVEL=warn"}
+	p, err := runProcess(cmd)
+	if err != nil {
+		return p, fmt.Errorf("csdi import %s: %w", id, err)
+	}
+	return p, nil
 }
 
 func checkCount(ctx context.Context, conn *pgx.Conn, table string, want int) error {
@@ -319,17 +377,31 @@ func (r *report) markdownImports(b *strings.Builder) {
 		return
 	}
 	b.WriteString("## Bulk import: `csdi import` vs `ogr2ogr`\n\n")
-	fmt.Fprintf(b, "Target: csdi at least as fast as ogr2ogr. The same GeoJSON file — %d demo buildings (seed 11) in CRS84, %.0f MiB — loaded into the same PostGIS: by %s (`ogr2ogr -f PostgreSQL PG:… file.geojson -nln …`: a new table, COPY, GiST index) and by `csdi import` as its own process. csdi's import into a new layer reads the file twice (infer the schema while checking every feature against it; then create the table and write), checks each geometry with `ST_IsValid` in a second transaction alongside the writes, and writes through the change-log triggers; into an existing layer it reads the file once. Wall time of each process, start to exit.\n\n",
-		f.Features, float64(f.FileBytes)/(1<<20), f.GDAL)
-	b.WriteString("| loader | time | features/s | vs ogr2ogr | peak RSS |\n|---|---:|---:|---:|---:|\n")
-	fmt.Fprintf(b, "| ogr2ogr, new table | %.2f s | %.0f | 1.0× | |\n", f.OGRSeconds, float64(f.Features)/f.OGRSeconds)
-	fmt.Fprintf(b, "| csdi import, new layer | %.2f s | %.0f | **%.2f×** | %.0f MiB |\n", f.NewSeconds, float64(f.Features)/f.NewSeconds, f.OGRSeconds/f.NewSeconds, float64(f.NewPeakRSS)/(1<<20))
-	fmt.Fprintf(b, "| csdi import, existing empty layer | %.2f s | %.0f | **%.2f×** | %.0f MiB |\n", f.AppendSeconds, float64(f.Features)/f.AppendSeconds, f.OGRSeconds/f.AppendSeconds, float64(f.AppendPeakRSS)/(1<<20))
-	if f.BigFeatures > 0 {
-		fmt.Fprintf(b, "| csdi import, existing layer, %d features (%.0f MiB) | %.2f s | %.0f | | %.0f MiB |\n",
-			f.BigFeatures, float64(f.BigFileBytes)/(1<<20), f.BigSeconds, float64(f.BigFeatures)/f.BigSeconds, float64(f.BigPeakRSS)/(1<<20))
+	fmt.Fprintf(b, "Target: csdi at least as fast as ogr2ogr. The same GeoJSON file — %d demo buildings (seed 11) in CRS84, %.0f MiB — loaded into the same PostGIS: by %s (`ogr2ogr -f PostgreSQL PG:… file.geojson -nln …`: a new table, COPY, GiST index) and by `csdi import` as its own process. csdi's import into a new layer reads the file twice: once for the schema's types, then to create the table and write it in one transaction; into an existing layer it reads the file once. Either way it checks every feature, and every geometry with `ST_IsValid` (on a second connection, a batch of 5,000 ahead of the writes), and writes them all in one COPY through the change-log trigger (one change-log row per feature). The three loads run %d times, one after the other; each figure is the median of its runs. Time is wall time of each process, start to exit; CPU is the process's own (user + system), the database server's not included.\n\n",
+		f.Features, float64(f.FileBytes)/(1<<20), f.GDAL, f.Rounds)
+	b.WriteString("| loader | time | features/s | vs ogr2ogr | CPU | peak RSS | runs |\n|---|---:|---:|---:|---:|---:|---|\n")
+	runs := func(l loaderFigures) string {
+		s := make([]string, len(l.Seconds))
+		for i, x := range l.Seconds {
+			s[i] = fmt.Sprintf("%.2f", x)
+		}
+		return strings.Join(s, ", ") + " s"
 	}
-	b.WriteString("\n\"vs ogr2ogr\" is ogr2ogr's time ÷ csdi's: above 1, csdi is faster. Peak RSS is the process's (getrusage): the import streams the file and holds a few batches of 5,000 features, so it does not grow with the file.\n\n")
+	line := func(name string, l loaderFigures, n int, vs string) {
+		rss := ""
+		if l.PeakRSS > 0 {
+			rss = fmt.Sprintf("%.0f MiB", float64(l.PeakRSS)/(1<<20))
+		}
+		fmt.Fprintf(b, "| %s | %.2f s | %.0f | %s | %.2f s | %s | %s |\n", name, l.wall(), float64(n)/l.wall(), vs, l.cpu(), rss, runs(l))
+	}
+	vs := func(l loaderFigures) string { return fmt.Sprintf("**%.2f×**", f.OGR.wall()/l.wall()) }
+	line("ogr2ogr, new table", f.OGR, f.Features, "1.0×")
+	line("csdi import, new layer", f.New, f.Features, vs(f.New))
+	line("csdi import, existing empty layer", f.Append, f.Features, vs(f.Append))
+	if f.BigFeatures > 0 {
+		line(fmt.Sprintf("csdi import, existing layer, %d features (%.0f MiB)", f.BigFeatures, float64(f.BigFileBytes)/(1<<20)), f.Big, f.BigFeatures, "")
+	}
+	b.WriteString("\n\"vs ogr2ogr\" is ogr2ogr's median time ÷ csdi's: above 1, csdi is faster. Peak RSS is the process's (getrusage), the largest of its runs: the import streams the file and holds a few batches of 5,000 features, so it does not grow with the file.\n\n")
 }
 
 // importConfig sizes the import figures.
