@@ -46,6 +46,7 @@ type Syncer struct {
 	applied  int64     // highest sequence applied
 	caughtUp time.Time // when a read last found nothing more to apply
 	lastErr  error
+	failures atomic.Int64 // reads or applies of the log that failed
 	running  atomic.Bool
 }
 
@@ -83,6 +84,7 @@ func (s *Syncer) Run(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
+			s.failures.Add(1)
 			s.setErr(err)
 			s.c.log.Warn("change log: cannot follow; retrying", "err", err, "in", backoff)
 			sleep(ctx, backoff+rand.N(backoff/2))
@@ -311,6 +313,7 @@ type SyncStatus struct {
 	Applied   int64         // the highest change sequence applied
 	Lag       time.Duration // since the cache was last known to be up to date
 	Err       error         // why the last read failed, nil when it did not
+	Failures  int64         // failed reads or applies of the log since start
 }
 
 // Status reports the syncer's state: Lag is zero while the last read
@@ -322,5 +325,5 @@ func (s *Syncer) Status() SyncStatus {
 	if s.lastErr == nil && lag < 2*s.opts.Poll+time.Second {
 		lag = 0
 	}
-	return SyncStatus{Following: s.running.Load(), Applied: s.applied, Lag: lag, Err: s.lastErr}
+	return SyncStatus{Following: s.running.Load(), Applied: s.applied, Lag: lag, Err: s.lastErr, Failures: s.failures.Load()}
 }

@@ -29,9 +29,6 @@ type observer struct {
 	// rateLimited counts requests the limits refused, by class: a rate
 	// class (429) or a heavy-request class (503); see limits.Limiter.
 	rateLimited *metrics.CounterVec
-	// storeErrors counts failed store operations by op, for the parts
-	// that talk to the database to increment.
-	storeErrors *metrics.CounterVec
 
 	// series caches resolved request series: one map lookup with no
 	// allocation per request once a route has been seen.
@@ -58,8 +55,6 @@ func newObserver(version string) *observer {
 			"Time to answer an HTTP request, by route pattern and method.", metrics.DurationBuckets, "route", "method"),
 		rateLimited: reg.CounterVec("csdi_rate_limited_total",
 			"Requests refused by the limits, by class: a rate class (429) or a heavy-request class (503).", "class"),
-		storeErrors: reg.CounterVec("csdi_store_errors_total",
-			"Store (database) operations that failed, by operation.", "op"),
 	}
 	reg.GaugeFunc("csdi_build_info", "The running csdi's version; always 1.", []string{"version"}, func(emit metrics.Emit) {
 		emit(1, version)
@@ -147,6 +142,11 @@ func (o *observer) collectSync(s *cache.Syncer) {
 	o.reg.GaugeFunc("csdi_sync_lag_seconds", "How long since the cache was last known to be up to date with the change log.", nil, func(emit metrics.Emit) {
 		emit(s.Status().Lag.Seconds())
 	})
+	o.reg.CounterFunc("csdi_store_errors_total",
+		"Store (database) operations that failed, by operation: change_log, the syncer's reads and applies of the change log (writes that fail on the store answer 503, counted in csdi_http_requests_total).",
+		[]string{"op"}, func(emit metrics.Emit) {
+			emit(float64(s.Status().Failures), "change_log")
+		})
 	o.reg.GaugeFunc("csdi_sync_applied_sequence", "The highest change-log sequence applied to the cache.", nil, func(emit metrics.Emit) {
 		emit(float64(s.Status().Applied))
 	})
