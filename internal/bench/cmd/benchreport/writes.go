@@ -122,9 +122,10 @@ func buildCSDI(ctx context.Context) (string, func(), error) {
 }
 
 type benchReplica struct {
-	base string
-	cmd  *exec.Cmd
-	logs bytes.Buffer
+	base   string
+	cmd    *exec.Cmd
+	logs   bytes.Buffer
+	exited chan struct{}
 }
 
 func startBenchReplica(ctx context.Context, bin, url string) (*benchReplica, error) {
@@ -137,13 +138,21 @@ func startBenchReplica(ctx context.Context, bin, url string) (*benchReplica, err
 	rep := &benchReplica{base: "http://" + addr}
 	rep.cmd = exec.Command(bin, "serve")
 	rep.cmd.Env = append(os.Environ(), "CSDI_DATABASE_URL="+url, "CSDI_ADDR="+addr,
-		"CSDI_ADMIN_KEY="+benchAdminKey, "CSDI_LOG_LEVEL=warn")
+		"CSDI_ADMIN_KEY="+benchAdminKey, "CSDI_PRIVACY_KEY=bench-privacy-key-0123456789abcdef", "CSDI_LOG_LEVEL=warn")
 	rep.cmd.Stdout, rep.cmd.Stderr = &rep.logs, &rep.logs
 	if err := rep.cmd.Start(); err != nil {
 		return nil, err
 	}
+	exited := make(chan struct{})
+	go func() { _ = rep.cmd.Wait(); close(exited) }()
+	rep.exited = exited
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("replica on %s exited:\n%s", addr, rep.logs.String())
+		default:
+		}
 		if resp, err := http.Get(rep.base + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -158,13 +167,11 @@ func startBenchReplica(ctx context.Context, bin, url string) (*benchReplica, err
 
 func (rep *benchReplica) stop() {
 	_ = rep.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = rep.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-rep.exited:
 	case <-time.After(30 * time.Second):
 		_ = rep.cmd.Process.Kill()
-		<-done
+		<-rep.exited
 	}
 }
 
