@@ -35,9 +35,22 @@ func (q queryables) Queryable(name string) (cql2.Queryable, bool) {
 	return cql2.Queryable{}, false
 }
 
-// filterLimits bound a filter's length and nesting, so that a hostile one
-// costs no more than a large honest one.
-var filterLimits = cql2.Limits{MaxLength: 64 << 10, MaxDepth: 64}
+// defaultFilterLimits bound a filter's length and nesting, so that a
+// hostile one costs no more than a large honest one; Options can change
+// them.
+var defaultFilterLimits = cql2.Limits{MaxLength: 64 << 10, MaxDepth: 64}
+
+// filterLimits are the handler's configured limits.
+func (h *Handler) filterLimits() cql2.Limits {
+	l := defaultFilterLimits
+	if h.opts.MaxFilterBytes > 0 {
+		l.MaxLength = h.opts.MaxFilterBytes
+	}
+	if h.opts.MaxFilterDepth > 0 {
+		l.MaxDepth = h.opts.MaxFilterDepth
+	}
+	return l
+}
 
 // parseFilter reads filter, filter-lang and filter-crs into iq.
 func (h *Handler) parseFilter(q url.Values, l *layer.Layer, iq *itemsQuery) error {
@@ -65,9 +78,9 @@ func (h *Handler) parseFilter(q url.Values, l *layer.Layer, iq *itemsQuery) erro
 	var expr cql2.Expr
 	switch strings.ToLower(strings.TrimSpace(lang)) {
 	case "", "cql2-text":
-		expr, err = cql2.ParseText(src, filterLimits)
+		expr, err = cql2.ParseText(src, h.filterLimits())
 	case "cql2-json":
-		expr, err = cql2.ParseJSON([]byte(src), filterLimits)
+		expr, err = cql2.ParseJSON([]byte(src), h.filterLimits())
 	default:
 		return httpx.BadRequest("filter-lang must be cql2-text (the default) or cql2-json; got %q", truncate(lang))
 	}

@@ -2,6 +2,7 @@ package features
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -90,5 +91,30 @@ func TestFilterErrors(t *testing.T) {
 		if !strings.Contains(string(r.Body), tc.want) {
 			t.Errorf("%s: %s does not mention %q", tc.name, r.Body, tc.want)
 		}
+	}
+}
+
+// The filter limits come from the options: a filter over them is a 400
+// naming the limit, one within them is served.
+func TestFilterLimitsAreConfigurable(t *testing.T) {
+	c := newTestCatalog(t)
+	opts := testOptions()
+	opts.MaxFilterBytes, opts.MaxFilterDepth = 20, 3
+	mux := http.NewServeMux()
+	NewHandler(c, opts).Register(mux)
+	get := func(filter string) int {
+		req := httptest.NewRequest("GET", testBase+"/collections/buildings/items?filter="+url.QueryEscape(filter), nil)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if st := get("floors > 4"); st != http.StatusOK {
+		t.Errorf("a short filter: %d", st)
+	}
+	if st := get("floors > 4 AND floors < 1000000"); st != http.StatusBadRequest {
+		t.Errorf("a filter over max_filter_bytes: %d, want 400", st)
+	}
+	if st := get("((((floors > 4))))"); st != http.StatusBadRequest {
+		t.Errorf("a filter over max_filter_depth: %d, want 400", st)
 	}
 }

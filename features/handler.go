@@ -25,7 +25,11 @@ type Options struct {
 	// MaxLimit is the largest page, larger limits are reduced to it (10000).
 	DefaultLimit int
 	MaxLimit     int
-	Version      string // of the software, in the OpenAPI info
+	// MaxFilterBytes and MaxFilterDepth bound a CQL2 filter's length and
+	// nesting (64 KiB and 64 when zero); over either is a 400.
+	MaxFilterBytes int
+	MaxFilterDepth int
+	Version        string // of the software, in the OpenAPI info
 	// ExtraPaths are OpenAPI path items for endpoints other packages serve
 	// on the same server (tiles, styles), keyed by path, so that /api
 	// describes the whole server. Each must be self-contained or refer only

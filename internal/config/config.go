@@ -95,6 +95,10 @@ type Catalog struct {
 type Features struct {
 	DefaultLimit int `yaml:"default_limit"` // CSDI_DEFAULT_LIMIT
 	MaxLimit     int `yaml:"max_limit"`     // CSDI_MAX_LIMIT
+	// MaxFilterBytes and MaxFilterDepth bound a CQL2 filter's length and
+	// nesting (64 KiB, 64).
+	MaxFilterBytes int `yaml:"max_filter_bytes"`
+	MaxFilterDepth int `yaml:"max_filter_depth"`
 }
 
 // Tiles holds vector tile settings.
@@ -310,6 +314,12 @@ func (c *Config) defaults() {
 	if c.Features.MaxLimit == 0 {
 		c.Features.MaxLimit = 10_000
 	}
+	if c.Features.MaxFilterBytes == 0 {
+		c.Features.MaxFilterBytes = 64 << 10
+	}
+	if c.Features.MaxFilterDepth == 0 {
+		c.Features.MaxFilterDepth = 64
+	}
 	if c.Tiles.Extent == 0 {
 		c.Tiles.Extent = 4096
 	}
@@ -341,6 +351,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Features.MaxLimit < c.Features.DefaultLimit {
 		bad("features.max_limit", "must be at least default_limit (%d), got %d", c.Features.DefaultLimit, c.Features.MaxLimit)
+	}
+	if c.Features.MaxFilterBytes < 1 || c.Features.MaxFilterDepth < 1 {
+		bad("features.max_filter_bytes", "max_filter_bytes and max_filter_depth must be at least 1")
 	}
 	if c.Tiles.Extent < 256 || c.Tiles.Extent > 1<<16 {
 		bad("tiles.extent", "must be between 256 and 65536, got %d", c.Tiles.Extent)

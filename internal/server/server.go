@@ -136,17 +136,19 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 	tileHandler.Register(mux)
 	c.SetTileEvictor(tileHandler.Evictor())
 	features.NewHandler(c, features.Options{
-		Title:        cfg.Catalog.Title,
-		Description:  cfg.Catalog.Description,
-		DefaultLimit: cfg.Features.DefaultLimit,
-		MaxLimit:     cfg.Features.MaxLimit,
-		Version:      version,
-		ExtraPaths:   extraPaths(),
-		Conformance:  tiles.ConformanceClasses(),
-		GeoPackage:   gpkg.Export,
-		History:      b.History,
-		Views:        featureViews,
-		Writes:       writeOptions(cfg, b, verifier),
+		Title:          cfg.Catalog.Title,
+		Description:    cfg.Catalog.Description,
+		DefaultLimit:   cfg.Features.DefaultLimit,
+		MaxLimit:       cfg.Features.MaxLimit,
+		MaxFilterBytes: cfg.Features.MaxFilterBytes,
+		MaxFilterDepth: cfg.Features.MaxFilterDepth,
+		Version:        version,
+		ExtraPaths:     extraPaths(),
+		Conformance:    tiles.ConformanceClasses(),
+		GeoPackage:     gpkg.Export,
+		History:        b.History,
+		Views:          featureViews,
+		Writes:         writeOptions(cfg, b, verifier),
 		CollectionLinks: func(base string, l *layer.Layer) []httpx.Link {
 			return append(tiles.CollectionLinks(base, l.ID), httpx.Link{
 				Href: base + styles.Path(l.ID), Rel: "stylesheet", Type: styles.MediaType,
