@@ -27,39 +27,84 @@ type attributes struct {
 	numKeys  int32
 	values   []byte // the encoded Layer.values fields
 	numVals  uint32
-	seed     maphash.Seed
-	texts    map[uint64]textValue // string values by the hash of their text
-	collided map[string]uint32    // the rare text whose hash another took first
-	timeLoc  *time.Location       // the zone of the times cached in times
-	times    map[int64]uint32     // by seconds<<1 | 1 for dates: see time
-	ints     map[int64]uint32
-	doubles  map[uint64]uint32 // by bits, so that NaN and -0 are values too
-	bools    [2]uint32         // index+1; 0 when not yet used
+	known    internTable    // the values so far, by kind and key
+	spans    []textSpan     // per value: where a text value's text lies in values
+	timeLoc  *time.Location // the zone of the times known by their seconds
+	bools    [2]uint32      // index+1; 0 when not yet used
 	tags     []uint32
 	text     []byte
 }
 
-// textValue is a string value and where its text lies in values. Text
-// values are found by hash and checked against that copy, which is in
-// cache, rather than against a map key pointing into some cached feature.
-type textValue struct {
-	index      uint32
-	start, end int
+// textSpan is where a text value's text lies in values. Texts are found
+// by hash and checked against that copy, which is in cache, rather than
+// against some cached feature's string.
+type textSpan struct{ start, end int32 }
+
+func newAttributes() *attributes { return &attributes{} }
+
+// textSeed seeds the hashes of text values, which shapers compute ahead of
+// the attributes (propKeys).
+var textSeed = maphash.MakeSeed()
+
+// propKey is a property value as the attributes look it up: its kind and
+// key (a text's hash, an integer, a double's bits, a boolean's 0 or 1)
+// and a text's bytes, copied to a buffer of texts at [start, end). Kind
+// kindLookup is a value the attributes read themselves (a time, JSON).
+type propKey struct {
+	key        uint64
+	start, end int32
+	kind       valueKind
 }
 
-func newAttributes() *attributes {
-	return &attributes{
-		seed:     maphash.MakeSeed(),
-		texts:    make(map[uint64]textValue),
-		collided: make(map[string]uint32),
-		times:    make(map[int64]uint32),
-		ints:     make(map[int64]uint32),
-		doubles:  make(map[uint64]uint32),
+// propKeys appends the key of each of props to keys, and the bytes of its
+// texts to texts. Shapers compute them so that the attributes, written in
+// order on one goroutine, need not read the features at all: only these
+// buffers, one after the other (see parallel.go). lookup reports a value
+// of kind kindLookup among them.
+func propKeys(keys []propKey, texts []byte, props []any) (_ []propKey, _ []byte, lookup bool) {
+	for _, v := range props {
+		var k propKey
+		switch v := v.(type) {
+		case nil:
+			k.kind = kindNil
+		case string:
+			k = propKey{key: maphash.String(textSeed, v), kind: kindText}
+			k.start = int32(len(texts))
+			texts = append(texts, v...)
+		case json.RawMessage:
+			k = propKey{key: maphash.Bytes(textSeed, v), kind: kindText}
+			k.start = int32(len(texts))
+			texts = append(texts, v...)
+		case []byte:
+			k = propKey{key: maphash.Bytes(textSeed, v), kind: kindText}
+			k.start = int32(len(texts))
+			texts = append(texts, v...)
+		case int64:
+			k = propKey{key: uint64(v), kind: kindInt}
+		case int:
+			k = propKey{key: uint64(int64(v)), kind: kindInt}
+		case int32:
+			k = propKey{key: uint64(int64(v)), kind: kindInt}
+		case float64:
+			k = propKey{key: math.Float64bits(v), kind: kindDouble}
+		case float32:
+			k = propKey{key: math.Float64bits(float64(v)), kind: kindDouble}
+		case bool:
+			if v {
+				k.key = 1
+			}
+			k.kind = kindBool
+		default:
+			k.kind, lookup = kindLookup, true
+		}
+		k.end = int32(len(texts))
+		keys = append(keys, k)
 	}
+	return keys, texts, lookup
 }
 
-// reset starts a new layer with the given fields.
-func (a *attributes) reset(fields []layer.Field) {
+// reset starts a new layer with the given fields, for about n features.
+func (a *attributes) reset(fields []layer.Field, n int) {
 	a.fields = fields
 	a.keyIndex = a.keyIndex[:0]
 	for range fields {
@@ -67,24 +112,40 @@ func (a *attributes) reset(fields []layer.Field) {
 	}
 	a.keys, a.values = a.keys[:0], a.values[:0]
 	a.numKeys, a.numVals = 0, 0
-	clear(a.texts)
-	clear(a.collided)
-	clear(a.times)
+	a.known.reset(2 * n) // names and measures are mostly new values, the rest repeat
+	a.spans = a.spans[:0]
 	a.timeLoc = nil
-	clear(a.ints)
-	clear(a.doubles)
 	a.bools = [2]uint32{}
 }
 
 // tagsOf returns the feature's tags: key and value index pairs. The slice is
-// reused by the next call.
-func (a *attributes) tagsOf(props []any) []uint32 {
+// reused by the next call. keys, when not nil, are the keys of props with
+// their texts (propKeys); props is then read only for a value of kind
+// kindLookup.
+func (a *attributes) tagsOf(props []any, keys []propKey, texts []byte) []uint32 {
 	a.tags = a.tags[:0]
-	for i, v := range props[:min(len(props), len(a.fields))] {
-		if v == nil {
+	n := len(props)
+	if keys != nil {
+		n = len(keys)
+	}
+	for i := range min(n, len(a.fields)) {
+		var (
+			val uint32
+			ok  = true
+		)
+		switch {
+		case keys == nil:
+			if props[i] == nil {
+				continue
+			}
+			val, ok = a.value(a.fields[i].Type, props[i])
+		case keys[i].kind == kindNil:
 			continue
+		case keys[i].kind == kindLookup:
+			val, ok = a.value(a.fields[i].Type, props[i])
+		default:
+			val = a.keyed(&keys[i], texts)
 		}
-		val, ok := a.value(a.fields[i].Type, v)
 		if !ok {
 			continue
 		}
@@ -93,6 +154,24 @@ func (a *attributes) tagsOf(props []any) []uint32 {
 	return a.tags
 }
 
+// keyed finds or adds the value of key k, whose text is in texts.
+func (a *attributes) keyed(k *propKey, texts []byte) uint32 {
+	switch k.kind {
+	case kindInt:
+		return a.integer(int64(k.key))
+	case kindDouble:
+		return a.double(k.key)
+	case kindBool:
+		return a.boolean(k.key == 1)
+	}
+	text := texts[k.start:k.end]
+	if text == nil {
+		return a.textOf(nil, "", k.key) // an empty text
+	}
+	return a.textOf(text, "", k.key)
+}
+
+// key is the index of field's key, added on first use.
 func (a *attributes) key(field int) uint32 {
 	if k := a.keyIndex[field]; k >= 0 {
 		return uint32(k)
@@ -103,10 +182,11 @@ func (a *attributes) key(field int) uint32 {
 	return uint32(a.keyIndex[field])
 }
 
+// value finds or adds v, a value of a field of type ft.
 func (a *attributes) value(ft layer.FieldType, v any) (uint32, bool) {
 	switch v := v.(type) {
 	case string:
-		return a.textOf(nil, v), true
+		return a.textOf(nil, v, 0), true
 	case int64:
 		return a.integer(v), true
 	case int:
@@ -114,56 +194,52 @@ func (a *attributes) value(ft layer.FieldType, v any) (uint32, bool) {
 	case int32:
 		return a.integer(int64(v)), true
 	case float64:
-		return a.double(v), true
+		return a.double(math.Float64bits(v)), true
 	case float32:
-		return a.double(float64(v)), true
+		return a.double(math.Float64bits(float64(v))), true
 	case bool:
 		return a.boolean(v), true
 	case time.Time:
 		return a.time(v, ft == layer.Date), true
 	case json.RawMessage:
-		return a.textOf(v, ""), true
+		return a.textOf(v, "", 0), true
 	case []byte:
-		return a.textOf(v, ""), true
+		return a.textOf(v, "", 0), true
 	}
 	text, err := json.Marshal(v)
 	if err != nil {
 		return 0, false // a value JSON cannot carry (NaN in an array) is left out
 	}
-	return a.textOf(text, ""), true
+	return a.textOf(text, "", 0), true
 }
 
 // textOf finds or adds a string value given as bytes b or, when b is nil,
-// as s.
-func (a *attributes) textOf(b []byte, s string) uint32 {
-	var h uint64
-	if b != nil {
-		h = maphash.Bytes(a.seed, b)
-	} else {
-		h = maphash.String(a.seed, s)
+// as s, whose hash is h (0: not yet computed). Two texts whose hashes
+// collide each get their own value.
+func (a *attributes) textOf(b []byte, s string, h uint64) uint32 {
+	switch {
+	case h != 0:
+	case b != nil:
+		h = maphash.Bytes(textSeed, b)
+	default:
+		h = maphash.String(textSeed, s)
 	}
-	v, found := a.texts[h]
-	if !found {
-		v = a.appendText(b, s)
-		a.texts[h] = v
-		return v.index
+	t := &a.known
+	for i := t.home(kindText, h); t.used(i); i = t.next(i) {
+		if sl := &t.slots[i]; sl.key == h && sl.kind == kindText {
+			sp := a.spans[sl.index]
+			if stored := a.values[sp.start:sp.end]; (b != nil && bytes.Equal(stored, b)) || (b == nil && string(stored) == s) {
+				return sl.index
+			}
+		}
 	}
-	if stored := a.values[v.start:v.end]; (b != nil && bytes.Equal(stored, b)) || (b == nil && string(stored) == s) {
-		return v.index
-	}
-	if b != nil {
-		s = string(b)
-	}
-	if i, ok := a.collided[s]; ok {
-		return i
-	}
-	v = a.appendText(nil, s)
-	a.collided[s] = v.index
-	return v.index
+	i := a.appendText(b, s)
+	t.add(kindText, h, i)
+	return i
 }
 
 // appendText writes a string value, b or else s.
-func (a *attributes) appendText(b []byte, s string) textValue {
+func (a *attributes) appendText(b []byte, s string) uint32 {
 	n := len(s)
 	if b != nil {
 		n = len(b)
@@ -177,7 +253,9 @@ func (a *attributes) appendText(b []byte, s string) textValue {
 	} else {
 		a.values = append(a.values, s...)
 	}
-	return textValue{index: a.next(), start: start, end: len(a.values)}
+	i := a.next()
+	a.spans[i] = textSpan{int32(start), int32(len(a.values))}
+	return i
 }
 
 // time finds or adds a time's text: a date field's as YYYY-MM-DD, any
@@ -196,7 +274,7 @@ func (a *attributes) time(t time.Time, date bool) uint32 {
 		key |= 1
 	}
 	if cacheable {
-		if i, ok := a.times[key]; ok {
+		if i, ok := a.known.find(kindTime, uint64(key)); ok {
 			return i
 		}
 	}
@@ -205,15 +283,15 @@ func (a *attributes) time(t time.Time, date bool) uint32 {
 		layout = time.DateOnly
 	}
 	a.text = t.AppendFormat(a.text[:0], layout)
-	i := a.textOf(a.text, "")
+	i := a.textOf(a.text, "", 0)
 	if cacheable {
-		a.times[key] = i
+		a.known.add(kindTime, uint64(key), i)
 	}
 	return i
 }
 
 func (a *attributes) integer(n int64) uint32 {
-	if i, ok := a.ints[n]; ok {
+	if i, ok := a.known.find(kindInt, uint64(n)); ok {
 		return i
 	}
 	if n >= 0 {
@@ -225,19 +303,19 @@ func (a *attributes) integer(n int64) uint32 {
 		a.values = appendVarintField(a.values, valueSint, z)
 	}
 	i := a.next()
-	a.ints[n] = i
+	a.known.add(kindInt, uint64(n), i)
 	return i
 }
 
-func (a *attributes) double(f float64) uint32 {
-	b := math.Float64bits(f)
-	if i, ok := a.doubles[b]; ok {
+// double finds or adds the double whose bits are b.
+func (a *attributes) double(b uint64) uint32 {
+	if i, ok := a.known.find(kindDouble, b); ok {
 		return i
 	}
 	a.values = appendValueHeader(a.values, 9)
-	a.values = appendDoubleField(a.values, valueDouble, f)
+	a.values = appendDoubleField(a.values, valueDouble, b)
 	i := a.next()
-	a.doubles[b] = i
+	a.known.add(kindDouble, b, i)
 	return i
 }
 
@@ -262,6 +340,7 @@ func (a *attributes) boolean(v bool) uint32 {
 
 // next numbers the value just written.
 func (a *attributes) next() uint32 {
+	a.spans = append(a.spans, textSpan{})
 	a.numVals++
 	return a.numVals - 1
 }

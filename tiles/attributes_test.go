@@ -1,9 +1,11 @@
 package tiles
 
 import (
+	"bytes"
 	"encoding/json"
 	"hash/maphash"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -68,10 +70,10 @@ func TestAttributeValues(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newAttributes()
-			a.reset([]layer.Field{{Name: "f", Type: tc.ft}})
+			a.reset([]layer.Field{{Name: "f", Type: tc.ft}}, 0)
 			omitted := 0
 			for _, v := range tc.in {
-				if len(a.tagsOf([]any{v})) == 0 {
+				if len(a.tagsOf([]any{v}, nil, nil)) == 0 {
 					omitted++
 				}
 			}
@@ -99,14 +101,13 @@ func isNegZero(v any) bool {
 // must get its own value, found again on the next lookup.
 func TestAttributeTextHashCollision(t *testing.T) {
 	a := newAttributes()
-	a.reset([]layer.Field{{Name: "f", Type: layer.String}})
-	first := a.textOf(nil, "first")
-	v := a.texts[maphashString(a, "first")]
-	delete(a.texts, maphashString(a, "first"))
-	a.texts[maphashString(a, "second")] = v // "second" now hashes onto "first"
-	second := a.textOf(nil, "second")
-	again := a.textOf([]byte("second"), "")
-	if second == first || again != second {
+	a.reset([]layer.Field{{Name: "f", Type: layer.String}}, 0)
+	first := a.textOf(nil, "first", 0)
+	// "second" now hashes onto "first": an entry of its hash names it.
+	a.known.add(kindText, maphashString(a, "second"), first)
+	second := a.textOf(nil, "second", 0)
+	again := a.textOf([]byte("second"), "", 0)
+	if second == first || again != second || a.textOf(nil, "first", 0) != first {
 		t.Errorf("first %d, second %d, second again %d", first, second, again)
 	}
 	if got := valuesOf(t, a); len(got) != 2 || got[second] != "second" {
@@ -114,10 +115,54 @@ func TestAttributeTextHashCollision(t *testing.T) {
 	}
 }
 
+// TestInternTableGrows fills a table far beyond its first size: every key
+// is still found, under its own kind only.
+func TestInternTableGrows(t *testing.T) {
+	var tab internTable
+	tab.reset(0)
+	const n = 10_000
+	for i := range n {
+		tab.add(kindInt, uint64(i), uint32(i))
+	}
+	for i := range n {
+		if got, ok := tab.find(kindInt, uint64(i)); !ok || got != uint32(i) {
+			t.Fatalf("key %d: %d %v", i, got, ok)
+		}
+		if _, ok := tab.find(kindDouble, uint64(i)); ok {
+			t.Fatalf("key %d found as a double", i)
+		}
+	}
+	tab.reset(1)
+	if _, ok := tab.find(kindInt, 1); ok || len(tab.slots) != minInternSlots {
+		t.Errorf("after reset: %d slots", len(tab.slots))
+	}
+	// Grown again within the capacity it had: the old values stay out.
+	for i := range 1000 {
+		tab.add(kindDouble, uint64(i), uint32(i))
+	}
+	for i := range 1000 {
+		if got, ok := tab.find(kindDouble, uint64(i)); !ok || got != uint32(i) {
+			t.Fatalf("double %d: %d %v", i, got, ok)
+		}
+		if _, ok := tab.find(kindInt, uint64(i)); ok {
+			t.Fatalf("key %d found from before the reset", i)
+		}
+	}
+	// Across every generation stamp and past its wrapping round, a reset
+	// table holds nothing.
+	for g := range 1 << 17 {
+		tab.reset(1)
+		if _, ok := tab.find(kindInt, 7); ok {
+			t.Fatalf("reset %d: an old value is found", g)
+		}
+		tab.add(kindInt, 7, 1)
+	}
+}
+
 func TestAttributeKeysOnlyWhenUsed(t *testing.T) {
 	a := newAttributes()
-	a.reset([]layer.Field{{Name: "a", Type: layer.String}, {Name: "b", Type: layer.String}, {Name: "c", Type: layer.String}})
-	tags := a.tagsOf([]any{nil, "x", "y", "extra value beyond the fields"})
+	a.reset([]layer.Field{{Name: "a", Type: layer.String}, {Name: "b", Type: layer.String}, {Name: "c", Type: layer.String}}, 0)
+	tags := a.tagsOf([]any{nil, "x", "y", "extra value beyond the fields"}, nil, nil)
 	if len(tags) != 4 || tags[0] != 0 || tags[2] != 1 {
 		t.Errorf("tags %v: want b as key 0 and c as key 1", tags)
 	}
@@ -134,4 +179,36 @@ func TestAttributeKeysOnlyWhenUsed(t *testing.T) {
 	}
 }
 
-func maphashString(a *attributes, s string) uint64 { return maphash.String(a.seed, s) }
+func maphashString(a *attributes, s string) uint64 { return maphash.String(textSeed, s) }
+
+// TestAttributeKeysMatchValues writes the same properties through their
+// keys (as shapers compute them, propKeys) and without: the tags and the
+// values table are the same.
+func TestAttributeKeysMatchValues(t *testing.T) {
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	fields := []layer.Field{
+		{Name: "s", Type: layer.String}, {Name: "i", Type: layer.Integer}, {Name: "d", Type: layer.Number},
+		{Name: "b", Type: layer.Boolean}, {Name: "t", Type: layer.Date}, {Name: "j", Type: layer.JSON},
+	}
+	rows := [][]any{
+		{"a", int64(1), 1.5, true, day, json.RawMessage(`{"x":1}`)},
+		{"", int64(-1), math.Copysign(0, -1), false, nil, []byte("a")},
+		{"a", 7, float32(0.25), true, day.Add(time.Hour), []any{"a", 1}},
+		{nil, int32(-7), math.NaN(), nil, day, "extra"},
+		{"b"},
+		{"a", int64(1), 1.5, true, day, json.RawMessage(`{"x":1}`), "beyond the fields"},
+	}
+	plain, keyed := newAttributes(), newAttributes()
+	plain.reset(fields, 0)
+	keyed.reset(fields, 0)
+	for _, props := range rows {
+		want := slices.Clone(plain.tagsOf(props, nil, nil))
+		keys, texts, _ := propKeys(nil, nil, props)
+		if got := keyed.tagsOf(props, keys, texts); !slices.Equal(got, want) {
+			t.Errorf("%v: tags %v through keys, %v without", props, got, want)
+		}
+	}
+	if !bytes.Equal(keyed.values, plain.values) || !bytes.Equal(keyed.keys, plain.keys) {
+		t.Errorf("values or keys differ:\n%q\n%q", keyed.values, plain.values)
+	}
+}

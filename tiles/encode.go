@@ -18,8 +18,9 @@ const maxExtent = 1 << 24
 // MinZoom..MaxZoom or none of its features reach the tile; when every layer
 // is skipped the result is empty (zero bytes, no error). A layer given twice
 // is encoded once: layer names must be unique within a tile. Several layers
-// are encoded concurrently; any failure, such as ctx ending, fails the whole
-// tile. The rendering rules (rules.go) keep the tile within
+// are encoded concurrently, and a busy layer by several goroutines when
+// cores are idle (see parallel.go); any failure, such as ctx ending, fails
+// the whole tile. The rendering rules (rules.go) keep the tile within
 // opts.MaxTileBytes where they can.
 func Encode(ctx context.Context, z, x, y int, layers []*cache.Snapshot, opts Options) ([]byte, error) {
 	return EncodeTile(ctx, WebMercatorQuad, Tile{Z: z, X: x, Y: y}, layers, opts)
@@ -27,6 +28,7 @@ func Encode(ctx context.Context, z, x, y int, layers []*cache.Snapshot, opts Opt
 
 // EncodeTile is Encode for tile t (level, column, row) of matrix set s.
 func EncodeTile(ctx context.Context, s *TileMatrixSet, t Tile, layers []*cache.Snapshot, opts Options) ([]byte, error) {
+	defer work()()
 	res, err := encode(ctx, s, t, layers, opts, true)
 	return res.data, err
 }
@@ -64,6 +66,7 @@ func encode(ctx context.Context, s *TileMatrixSet, t Tile, layers []*cache.Snaps
 	}
 	defer func() {
 		for _, w := range writers {
+			w.release()
 			layerWriters.Put(w)
 		}
 	}()

@@ -11,32 +11,39 @@ import (
 	"github.com/csdi-hk/csdi/internal/cache"
 )
 
-// layerWriter encodes one layer of one tile: it runs each feature through
-// the pipeline and keeps the layer's features, keys and values encoded.
-// Writers are pooled; their buffers grow to the largest tile seen and are
-// then reused, so a warm encoder allocates little beyond the tile itself.
+// layerWriter encodes one layer of one tile: it finds the layer's
+// features, has them shaped (shaper.go; by several goroutines for a busy
+// layer, parallel.go) and writes what comes out in their order, keeping
+// the layer's features, keys and values encoded. Writers are pooled; their
+// buffers grow to the largest tile seen and are then reused, so a warm
+// encoder allocates little beyond the tile itself.
 type layerWriter struct {
-	proj     projection
-	clip     clipper // holds the buffered tile, in tile pixels
-	shapes   shapes
-	spare    shape // the clip stage writes here, then swaps
-	quant    ishape
-	simplify simplifier
-	cmds     commandWriter
-	attrs    *attributes
-	tags     []uint32 // the current feature's, once computed
-	tagged   bool
-	batch    []*cache.Feature // found, waiting to be warmed and encoded
-	sink     uint64           // what warm read
-	rules    rules
-	cells    map[uint64]thinned // point thinning: each cell's survivor
-	cellKeys []uint64
-	small    int // features left out as too small
+	sh      shaper // the writer's own; helpers bring theirs
+	out     shaped // what sh made of the current batch
+	chunks  []chunk
+	spares  spares           // the chunks' buffers
+	thinned []*cache.Feature // found, less the points thinning leaves out
+	// the last search, kept for the next encoding of the same layer and
+	// tile (the budget's and the size fallback's): its features as met
+	searched     []*cache.Feature
+	searchedSnap *cache.Snapshot
+	searchedBox  orb.Bound
+	memos        []memo // per searched feature, once memoed (see memo)
+	memoed       bool
+	cells        map[uint64]thinned
+	cellKeys     []uint64
+	attrs        *attributes
+	tags         []uint32       // the tags of tagged
+	tagged       *cache.Feature // the feature last emitted
+	small        int            // features left out as too small
 	// the largest of them: twice the area of a polygon, the length of a line
 	smallArea2  int64
 	smallLength float64
+	// boundSmall counts the features of small left out by their bounds
+	// alone (provablySmall), whose sizes smallArea2 leaves out.
+	boundSmall int
 	// sizes records each line and polygon feature written, for estimating
-	// what a larger minimum size would save (see estimateLevel)
+	// what a larger minimum size would save (see sideFor)
 	sizes []emitted
 	sides []sized
 
@@ -76,170 +83,225 @@ func newFrame(s *TileMatrixSet, t Tile, opts Options) *frame {
 // (half the largest length); at a stricter level, squeezed by the budget,
 // only the largest, so that a stricter level never keeps more.
 func (w *layerWriter) writeLayer(ctx context.Context, snap *cache.Snapshot, f *frame, opts Options, r rules, level int) error {
-	if err := w.write(ctx, snap, f, opts, r); err != nil {
+	if err := w.write(ctx, snap, f, opts, r, false); err != nil {
 		return err
 	}
 	if w.numFeatures == 0 && w.small > 0 {
+		if w.boundSmall > 0 {
+			// The size of the largest is needed, which the shortcut skips.
+			if err := w.write(ctx, snap, f, opts, r, true); err != nil {
+				return err
+			}
+			if w.small == 0 {
+				return nil
+			}
+		}
 		area2, length := w.smallArea2, w.smallLength
 		if level == 0 {
 			area2, length = area2/4, length/2
 		}
 		r.minArea2 = min(r.minArea2, max(area2, 1))
 		r.minLength = min(r.minLength, length)
-		return w.write(ctx, snap, f, opts, r)
+		return w.write(ctx, snap, f, opts, r, false)
 	}
 	return nil
 }
 
-// write encodes snap's features for the frame under rules r. The result
-// stays in the writer until appendTo.
-func (w *layerWriter) write(ctx context.Context, snap *cache.Snapshot, fr *frame, opts Options, r rules) error {
+// write encodes snap's features for the frame under rules r; exact turns
+// off the shortcut of provablySmall. The result stays in the writer until
+// appendTo.
+func (w *layerWriter) write(ctx context.Context, snap *cache.Snapshot, fr *frame, opts Options, r rules, exact bool) error {
 	l := snap.Layer()
-	t := fr.tile
 	w.name, w.extent = l.ID, opts.Extent
-	w.proj = fr.proj
 	buf, ext := float64(opts.pixelBuffer()), float64(opts.Extent)
-	w.clip.box = orb.Bound{Min: orb.Point{-buf, -buf}, Max: orb.Point{ext + buf, ext + buf}}
-	w.rules = r
-	w.simplify.tolerance2 = r.tolerance * r.tolerance
-	w.attrs.reset(l.Fields)
-	w.features, w.numFeatures, w.small = w.features[:0], 0, 0
-	w.smallArea2, w.smallLength = 0, 0
+	w.sh.setup(fr.proj, orb.Bound{Min: orb.Point{-buf, -buf}, Max: orb.Point{ext + buf, ext + buf}}, r)
+	w.features, w.numFeatures = w.features[:0], 0
+	w.small, w.smallArea2, w.smallLength, w.boundSmall = 0, 0, 0, 0
 	w.sizes = w.sizes[:0]
-	clear(w.cells)
-	thinning := r.thinCell > 0
 
+	found, asSearched := w.find(snap, fr)
+	w.attrs.reset(l.Fields, len(found))
+	var memos []memo // they follow the search
+	recall := false
+	if asSearched {
+		memos, recall = w.memosFor(len(found)), w.memoed
+	}
 	var err error
-	w.batch = w.batch[:0]
-	flush := func() bool {
-		if err = ctx.Err(); err != nil {
-			return false
-		}
-		w.sink += warm(w.batch)
-		for _, f := range w.batch {
-			w.feature(f)
-		}
-		w.batch = w.batch[:0]
-		return true
+	if helpers := helpersFor(len(found)); helpers > 0 {
+		err = w.shapeParallel(ctx, found, memos, recall, helpers, exact)
+	} else {
+		err = w.shapeInOrder(ctx, found, memos, recall, exact)
 	}
-	snap.Search(fr.search, func(f *cache.Feature) bool {
-		if thinning {
-			if p, ok := f.Geom.(orb.Point); ok {
-				w.thin(f, p)
-				return true
-			}
-		}
-		w.batch = append(w.batch, f)
-		return len(w.batch) < warmBatch || flush()
-	})
-	if err == nil && flush() {
-		err = w.flushThinned(ctx)
-	}
-	clear(w.cells)
-	clear(w.batch[:cap(w.batch)]) // a pooled writer must not keep old snapshots alive
-	w.batch = w.batch[:0]
+	w.memoed = w.memoed || memos != nil && err == nil
+	w.tagged = nil
+	w.sh.release()
 	if err != nil {
-		return fmt.Errorf("encode layer %s of tile %s: %w", l.ID, t, err)
+		return fmt.Errorf("encode layer %s of tile %s: %w", l.ID, fr.tile, err)
 	}
 	return nil
 }
 
-// feature runs one feature through the pipeline and writes what survives:
-// up to one MVT feature per geometry class. A GeometryCollection with
-// members of several classes thus becomes up to three MVT features that
-// share one id (and its attributes). That is deliberate, not a collision:
-// they are one feature, so MapLibre's feature-state set on that id applies
-// to all of its parts. See the package documentation.
-func (w *layerWriter) feature(f *cache.Feature) {
-	if f.Geom == nil {
-		return
+// find lists the features of snap to encode: those reaching the frame, in
+// the order the search meets them, less the points thinning leaves out;
+// then the thinned points kept, in cell order. A writer encoding a layer
+// again for the same tile reuses its search. asSearched reports that the
+// list is the search itself (no point was thinned), so memos apply.
+func (w *layerWriter) find(snap *cache.Snapshot, fr *frame) (found []*cache.Feature, asSearched bool) {
+	searched := w.search(snap, fr.search)
+	if w.sh.rules.thinCell == 0 {
+		return searched, true
 	}
-	w.shapes.reset()
-	w.shapes.add(f.Geom, w.proj)
-	crosses := !containsBound(w.clip.box, w.proj.bound(f.Bound))
-	w.tagged = false
-	id := mvtID(f.ID)
+	thinning := false
+	for i, f := range searched {
+		p, ok := f.Geom.(orb.Point)
+		if !ok {
+			if thinning {
+				found = append(found, f)
+			}
+			continue
+		}
+		if !thinning {
+			found, thinning = append(w.thinned[:0], searched[:i]...), true
+		}
+		w.thin(f, p)
+	}
+	if !thinning {
+		return searched, true
+	}
+	w.thinned = w.appendThinned(found)
+	return w.thinned, false
+}
 
-	if pts := &w.shapes.points; !pts.empty() {
-		if crosses {
-			w.clip.points(pts)
-		}
-		quantisePoints(pts, &w.quant)
-		if len(w.quant.pts) > 0 {
-			w.cmds.reset()
-			w.cmds.points(w.quant.pts)
-			w.emit(f, id, geomPoint)
-		}
+// search returns the features of snap whose bounds meet box, in the order
+// the search meets them, searching once per snapshot and box.
+func (w *layerWriter) search(snap *cache.Snapshot, box orb.Bound) []*cache.Feature {
+	if w.searchedSnap != snap || w.searchedBox != box {
+		found := w.searched[:0]
+		snap.Search(box, func(f *cache.Feature) bool {
+			found = append(found, f)
+			return true
+		})
+		w.searched, w.searchedSnap, w.searchedBox = found, snap, box
+		w.memoed = false
 	}
-	if lines := &w.shapes.lines; !lines.empty() {
-		if crosses {
-			w.clip.lines(lines, &w.spare)
-			*lines, w.spare = w.spare, *lines
-		}
-		w.simplify.shape(lines)
-		quantiseLines(lines, &w.quant)
-		var longest float64
-		if len(w.quant.paths) > 0 {
-			if longest = filterLines(&w.quant, w.rules.minLength); len(w.quant.paths) == 0 {
-				w.small++
-				w.smallLength = max(w.smallLength, longest)
-			}
-		}
-		if len(w.quant.paths) > 0 {
-			w.cmds.reset()
-			w.cmds.shape(&w.quant)
-			n := len(w.features)
-			w.emit(f, id, geomLineString)
-			w.sizes = append(w.sizes, emitted{length: longest, bytes: len(w.features) - n})
-		}
+	return w.searched
+}
+
+// memosFor returns the memos of the n features searched.
+func (w *layerWriter) memosFor(n int) []memo {
+	if cap(w.memos) < n {
+		w.memos = make([]memo, n)
 	}
-	if polys := &w.shapes.polygons; !polys.empty() {
-		if crosses {
-			w.clip.polygons(polys, &w.spare)
-			*polys, w.spare = w.spare, *polys
+	return w.memos[:n]
+}
+
+// sub is memos[i:j], or nil when there are none.
+func sub(memos []memo, i, j int) []memo {
+	if memos == nil {
+		return nil
+	}
+	return memos[i:j]
+}
+
+// release drops what w holds of the layers it encoded, before it goes back
+// to its pool: a pooled writer must not keep old snapshots alive.
+// Writers move between layers through their pool, and a buffer grown for
+// a busy one would stay with every writer in turn: release drops what is
+// far beyond the layer it just encoded.
+func (w *layerWriter) release() {
+	n := len(w.searched)
+	clear(w.thinned[:cap(w.thinned)])
+	clear(w.searched[:cap(w.searched)])
+	w.thinned, w.searched, w.searchedSnap, w.memoed = w.thinned[:0], w.searched[:0], nil, false
+	if oversized(cap(w.memos), n) {
+		w.memos = nil
+	}
+	if oversized(cap(w.searched), n) {
+		w.searched, w.thinned = nil, nil
+	}
+	w.attrs.known.trim(n)
+}
+
+// oversized reports whether a buffer of capacity c is far beyond n, the
+// features of the layer just encoded: more than four times as large and
+// large enough for it to matter.
+func oversized(c, n int) bool { return c > 4*max(n, 1<<13) }
+
+// shapeInOrder shapes and emits found (with its memos, see shapeAll) a
+// batch at a time on this goroutine, checking ctx between batches.
+func (w *layerWriter) shapeInOrder(ctx context.Context, found []*cache.Feature, memos []memo, recall, exact bool) error {
+	defer w.out.reset()
+	for i := 0; i < len(found); i += warmBatch {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		w.simplify.shape(polys)
-		quantisePolygons(polys, &w.quant)
-		var largest int64
-		if len(w.quant.paths) > 0 {
-			if largest = filterPolygons(&w.quant, w.rules.minArea2); len(w.quant.paths) == 0 {
-				w.small++
-				w.smallArea2 = max(w.smallArea2, largest)
-			}
+		end := min(i+warmBatch, len(found))
+		w.out.reset()
+		w.sh.shapeAll(found[i:end], sub(memos, i, end), recall, &w.out, exact)
+		w.emitAll(&w.out)
+	}
+	return nil
+}
+
+// emitAll writes the parts shaped in o, in order, and counts the small
+// ones.
+func (w *layerWriter) emitAll(o *shaped) {
+	w.small += o.boundSmall
+	w.boundSmall += o.boundSmall
+	for i := range o.parts {
+		p := &o.parts[i]
+		switch p.kind {
+		case partSmallLine:
+			w.small++
+			w.smallLength = max(w.smallLength, p.length)
+			continue
+		case partSmallPolygon:
+			w.small++
+			w.smallArea2 = max(w.smallArea2, p.area2)
+			continue
 		}
-		if len(w.quant.paths) > 0 {
-			w.cmds.reset()
-			w.cmds.shape(&w.quant)
-			n := len(w.features)
-			w.emit(f, id, geomPolygon)
-			w.sizes = append(w.sizes, emitted{area2: largest, length: -1, bytes: len(w.features) - n})
+		n := len(w.features)
+		w.emit(p, o)
+		if p.kind != partPoint {
+			w.sizes = append(w.sizes, emitted{area2: p.area2, length: p.length, bytes: len(w.features) - n})
 		}
 	}
 }
 
-func containsBound(outer, inner orb.Bound) bool {
-	return inner.Min[0] >= outer.Min[0] && inner.Min[1] >= outer.Min[1] &&
-		inner.Max[0] <= outer.Max[0] && inner.Max[1] <= outer.Max[1]
-}
+// geomTypes is the MVT geometry type of each kind of part written.
+var geomTypes = [...]uint64{partPoint: geomPoint, partLine: geomLineString, partPolygon: geomPolygon}
 
-// emit writes a Layer.features field with the current commands.
-func (w *layerWriter) emit(f *cache.Feature, id uint64, geomType uint64) {
-	if !w.tagged {
-		w.tags, w.tagged = w.attrs.tagsOf(f.Props), true
+// emit writes part p, shaped in o, as a Layer.features field. From keyed
+// parts, its feature's memory is read only when one of its values is for
+// the attributes to read (kindLookup).
+func (w *layerWriter) emit(p *part, o *shaped) {
+	if w.tagged != p.f {
+		switch {
+		case !o.keyed:
+			w.tags = w.attrs.tagsOf(p.f.Props, nil, nil)
+		case p.lookup:
+			w.tags = w.attrs.tagsOf(p.f.Props, o.keys[p.keys:p.keys+p.nkeys], o.texts)
+		default:
+			w.tags = w.attrs.tagsOf(nil, o.keys[p.keys:p.keys+p.nkeys], o.texts)
+		}
+		w.tagged = p.f
 	}
-	tagsSize, geomSize := packedSize(w.tags), packedSize(w.cmds.cmds)
-	size := 1 + varintSize(id) + 2 + fieldSize(geomSize)
+	geom := o.geom[p.start:p.end]
+	tagsSize, geomSize := packedSize(w.tags), len(geom)
+	size := 1 + varintSize(p.id) + 2 + fieldSize(geomSize)
 	if len(w.tags) > 0 {
 		size += fieldSize(tagsSize)
 	}
 	b := appendKey(w.features, layerFeatures, wireBytes)
 	b = binary.AppendUvarint(b, uint64(size))
-	b = appendVarintField(b, featureID, id)
+	b = appendVarintField(b, featureID, p.id)
 	if len(w.tags) > 0 {
 		b = appendPacked(b, featureTags, w.tags, tagsSize)
 	}
-	b = appendVarintField(b, featureType, geomType)
-	w.features = appendPacked(b, featureGeometry, w.cmds.cmds, geomSize)
+	b = appendVarintField(b, featureType, geomTypes[p.kind])
+	b = appendKey(b, featureGeometry, wireBytes)
+	b = binary.AppendUvarint(b, uint64(geomSize))
+	w.features = append(b, geom...)
 	w.numFeatures++
 }
 

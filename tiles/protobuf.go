@@ -2,7 +2,6 @@ package tiles
 
 import (
 	"encoding/binary"
-	"math"
 	"math/bits"
 )
 
@@ -60,8 +59,9 @@ func appendBytesField(b []byte, field int, s string) []byte {
 	return append(b, s...)
 }
 
-func appendDoubleField(b []byte, field int, f float64) []byte {
-	return binary.LittleEndian.AppendUint64(appendKey(b, field, wire64), math.Float64bits(f))
+// appendDoubleField writes a double given as its bits.
+func appendDoubleField(b []byte, field int, bits uint64) []byte {
+	return binary.LittleEndian.AppendUint64(appendKey(b, field, wire64), bits)
 }
 
 // appendPacked writes a packed repeated uint32 field whose payload is size
@@ -69,6 +69,11 @@ func appendDoubleField(b []byte, field int, f float64) []byte {
 func appendPacked(b []byte, field int, vs []uint32, size int) []byte {
 	b = appendKey(b, field, wireBytes)
 	b = binary.AppendUvarint(b, uint64(size))
+	return appendVarints(b, vs)
+}
+
+// appendVarints appends vs as the payload of a packed field.
+func appendVarints(b []byte, vs []uint32) []byte {
 	for _, v := range vs {
 		b = binary.AppendUvarint(b, uint64(v))
 	}

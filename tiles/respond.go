@@ -21,6 +21,7 @@ const ContentType = "application/vnd.mapbox-vector-tile"
 // tile at a level some layer shows but outside the tileMatrixSetLimits its
 // tileset advertises is 404.
 func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, s *TileMatrixSet, snaps []*cache.Snapshot, t Tile, limits bool) error {
+	defer work()()
 	if limits {
 		if lim, ok := h.limitsAt(s, snaps, t.Z); ok && !lim.contains(t) {
 			return httpx.NotFound("tile %d/%d/%d (tile matrix, row, column) is outside the limits of this tileset at that tile matrix: rows %d-%d, columns %d-%d",

@@ -2,7 +2,6 @@ package tiles
 
 import (
 	"cmp"
-	"context"
 	"math"
 	"slices"
 
@@ -105,12 +104,12 @@ type thinned struct {
 
 // thin offers point feature f, at world point p, to its cell.
 func (w *layerWriter) thin(f *cache.Feature, p orb.Point) {
-	px := w.proj.point(p)
-	if !w.clip.box.Contains(px) {
+	px := w.sh.proj.point(p)
+	if !w.sh.clip.box.Contains(px) {
 		return
 	}
-	cx := int32(math.Floor(px[0] / w.rules.thinCell))
-	cy := int32(math.Floor(px[1] / w.rules.thinCell))
+	cx := int32(math.Floor(px[0] / w.sh.rules.thinCell))
+	cy := int32(math.Floor(px[1] / w.sh.rules.thinCell))
 	key := uint64(uint32(cx))<<32 | uint64(uint32(cy))
 	rank := mix64(mvtID(f.ID))
 	if old, ok := w.cells[key]; ok && (old.rank < rank || old.rank == rank && old.f.ID.Compare(f.ID) <= 0) {
@@ -119,27 +118,23 @@ func (w *layerWriter) thin(f *cache.Feature, p orb.Point) {
 	w.cells[key] = thinned{rank: rank, f: f}
 }
 
-// flushThinned encodes the surviving points in cell order, checking ctx
-// between batches as the search does.
-func (w *layerWriter) flushThinned(ctx context.Context) error {
+// appendThinned appends the surviving points to found in cell order and
+// empties the cells.
+func (w *layerWriter) appendThinned(found []*cache.Feature) []*cache.Feature {
 	if len(w.cells) == 0 {
-		return nil
+		return found
 	}
 	keys := w.cellKeys[:0]
 	for k := range w.cells {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	w.cellKeys = keys[:0]
-	for i, k := range keys {
-		if i%warmBatch == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		w.feature(w.cells[k].f)
+	for _, k := range keys {
+		found = append(found, w.cells[k].f)
 	}
-	return nil
+	w.cellKeys = keys[:0]
+	clear(w.cells) // a pooled writer must not keep old snapshots alive
+	return found
 }
 
 // mix64 is SplitMix64's finaliser: it spreads ids so that the lowest ranks

@@ -1,7 +1,7 @@
 package tiles
 
 import (
-	"time"
+	"math"
 
 	"github.com/paulmach/orb"
 
@@ -12,12 +12,13 @@ import (
 // enough for their memory to stay in the core's cache between the two.
 const warmBatch = 64
 
-// warm reads, in one tight loop, the memory that encoding a batch of
-// features will touch: each feature, its geometry's points and its
-// attribute values. Cached features lie wherever the loader allocated them,
-// so encoding one alone waits on a chain of cache misses; this loop lets
-// the CPU wait on many features' misses at once. The sum keeps the compiler
-// from dropping the reads.
+// warm reads, in one tight loop, the memory that shaping a batch of
+// features will touch: each feature and its geometry's points. Cached
+// features lie wherever the loader allocated them, so shaping one alone
+// waits on a chain of cache misses; this loop lets the CPU wait on many
+// features' misses at once. The sum keeps the compiler from dropping the
+// reads. Attribute values are read the same way, once shaping has told
+// which features are written (shaped.keyProps).
 func warm(batch []*cache.Feature) (sum uint64) {
 	for _, f := range batch {
 		switch g := f.Geom.(type) {
@@ -40,18 +41,58 @@ func warm(batch []*cache.Feature) (sum uint64) {
 		case orb.MultiPoint:
 			sum += warmPoints(g)
 		}
-		for _, v := range f.Props {
-			switch v := v.(type) {
-			case string:
-				if len(v) > 0 {
-					sum += uint64(v[0])
+	}
+	return sum
+}
+
+// warmHeads reads, one link at a time across the whole batch, the chain
+// of memory that provablySmall and warm follow for each feature: the
+// feature itself, its geometry's slice header, and a polygon's first
+// ring's header. Following one feature's chain waits on each link in
+// turn; following one link of every feature's chain at a time waits on
+// all of those misses at once.
+func warmHeads(batch []*cache.Feature) (sum uint64) {
+	for _, f := range batch {
+		sum += math.Float64bits(f.Bound.Min[0])
+	}
+	for _, f := range batch {
+		switch g := f.Geom.(type) {
+		case orb.Polygon:
+			sum += uint64(len(g))
+		case orb.MultiPolygon:
+			sum += uint64(len(g))
+		case orb.LineString:
+			sum += uint64(len(g))
+		}
+	}
+	for _, f := range batch {
+		switch g := f.Geom.(type) {
+		case orb.Polygon:
+			if len(g) > 0 {
+				sum += uint64(len(g[0]))
+			}
+		case orb.MultiPolygon:
+			if len(g) > 0 {
+				sum += uint64(len(g[0]))
+			}
+		}
+	}
+	return sum
+}
+
+// warmProps reads, a link at a time across the features written since
+// part first, the properties that propKeys hashes: each feature's values
+// and the headers of its texts (the texts themselves are read by the
+// hashing, many at once).
+func warmProps(parts []part) (sum uint64) {
+	var last *cache.Feature
+	for i := range parts {
+		if f := parts[i].f; f != last && parts[i].kind < partSmallLine {
+			last = f
+			for _, v := range f.Props {
+				if s, ok := v.(string); ok {
+					sum += uint64(len(s))
 				}
-			case int64:
-				sum += uint64(v)
-			case float64:
-				sum += uint64(v)
-			case time.Time:
-				sum += uint64(v.Nanosecond())
 			}
 		}
 	}
