@@ -9,6 +9,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	accessctl "github.com/csdi-hk/csdi/internal/access"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/crs"
 	"github.com/csdi-hk/csdi/internal/httpx"
@@ -29,6 +30,19 @@ const utf8BOM = "\uFEFF"
 // attachment names the downloaded file.
 func attachment(w http.ResponseWriter, l *layer.Layer, ext string) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, l.ID, ext))
+}
+
+// countDownload tells the audit trail how many features a download of a
+// sensitive layer's full view sends, before its first byte: that takes a
+// pass over the matches, so it is made only for such a read.
+func countDownload(r *http.Request, s *cache.Snapshot, iq *itemsQuery) {
+	id := s.Layer().ID
+	if !accessctl.ReadsInFull(r.Context(), id) {
+		return
+	}
+	n := 0
+	eachMatch(s, iq, func(*cache.Feature) bool { n++; return true })
+	accessctl.Served(r.Context(), id, n)
 }
 
 // writeCSV streams every match of iq as CSV: id, the chosen attributes,

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	accessctl "github.com/csdi-hk/csdi/internal/access"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/httpx"
 	"github.com/csdi-hk/csdi/internal/layer"
@@ -40,6 +41,7 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return httpx.NotFound("collection %q has no feature with id %q", l.ID, truncate(id))
 	}
+	accessctl.Served(r.Context(), l.ID, 1)
 	if ir.Format == formatHTML {
 		return h.renderItem(w, r, s, f, ir)
 	}

@@ -3,6 +3,7 @@ package features
 import (
 	"net/http"
 
+	accessctl "github.com/csdi-hk/csdi/internal/access"
 	"github.com/csdi-hk/csdi/internal/httpx"
 	"github.com/csdi-hk/csdi/internal/layer"
 )
@@ -21,6 +22,9 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Add("Vary", "Accept")
 	w.Header().Set("Content-Crs", contentCRS(iq.CRS))
+	if iq.Format == formatCSV || iq.Format == formatGPKG {
+		countDownload(r, s, iq)
+	}
 	switch iq.Format {
 	case formatCSV:
 		return h.writeCSV(w, r, s, iq)
@@ -28,6 +32,7 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request) error {
 		return h.writeGeoPackage(w, r, s, iq)
 	}
 	p := selectPage(s, iq)
+	accessctl.Served(r.Context(), l.ID, len(p.Features))
 	if iq.Format == formatHTML {
 		return h.renderItems(w, r, s, iq, p)
 	}

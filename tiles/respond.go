@@ -34,6 +34,7 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, s *TileMatri
 	if err != nil {
 		return err
 	}
+	served(r, snaps, e.Raw())
 	tilecache.Serve(w, r, e, tilecache.Negotiate(r.Header.Get("Accept-Encoding")), h.cacheControl(snaps))
 	return nil
 }

@@ -1821,14 +1821,15 @@ func (s *leakSuite) testTokens(t *testing.T) {
 		name   string
 		claims map[string]any
 		full   bool
+		stepUp bool // masked, and told that logging in at min_acr lifts it
 	}{
-		{"acr high", analyst("high"), true},
-		{"acr substantial (the policy's min_acr)", analyst("substantial"), true},
-		{"acr low", analyst("low"), false},
-		{"no acr", analyst(nil), false},
-		{"an acr the provider does not order", analyst("platinum"), false},
-		{"another department at acr high", map[string]any{"sub": "td-officer", "department": td, "roles": []string{"analyst"}, "acr": "high"}, false},
-		{"a viewer of the owning department at acr high", map[string]any{"sub": "swd-clerk", "department": swd, "roles": []string{"viewer"}, "acr": "high"}, false},
+		{"acr high", analyst("high"), true, false},
+		{"acr substantial (the policy's min_acr)", analyst("substantial"), true, false},
+		{"acr low", analyst("low"), false, true},
+		{"no acr", analyst(nil), false, true},
+		{"an acr the provider does not order", analyst("platinum"), false, true},
+		{"another department at acr high", map[string]any{"sub": "td-officer", "department": td, "roles": []string{"analyst"}, "acr": "high"}, false, false},
+		{"a viewer of the owning department at acr high", map[string]any{"sub": "swd-clerk", "department": swd, "roles": []string{"viewer"}, "acr": "high"}, false, false},
 	} {
 		resp, body := s.get(t, items, bearer(key, tc.claims)...)
 		if resp.StatusCode != 200 {
@@ -1841,10 +1842,15 @@ func (s *leakSuite) testTokens(t *testing.T) {
 		if !tc.full && !bytes.Contains(body, []byte(`***(*)"`)) {
 			t.Errorf("%s: not the masked view either: %.200s", tc.name, body)
 		}
-		if !tc.full && resp.Header.Get("WWW-Authenticate") != "" {
-			// Below the step-up level the server serves the masked view;
-			// a step-up challenge beside it would be fine too.
-			t.Logf("%s: masked, with WWW-Authenticate %q", tc.name, resp.Header.Get("WWW-Authenticate"))
+		// Below the step-up level the masked view comes with RFC 9470's
+		// challenge naming the level; no one else is told of a full view.
+		challenge := resp.Header.Get("WWW-Authenticate")
+		wantChallenge := `error="insufficient_user_authentication"`
+		if tc.stepUp && (!strings.Contains(challenge, wantChallenge) || !strings.Contains(challenge, `acr_values="substantial"`)) {
+			t.Errorf("%s: WWW-Authenticate %q, want a step-up challenge to acr substantial", tc.name, challenge)
+		}
+		if !tc.stepUp && challenge != "" {
+			t.Errorf("%s: WWW-Authenticate %q on a 200, want none", tc.name, challenge)
 		}
 	}
 
@@ -1945,11 +1951,14 @@ func (s *leakSuite) testAudit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("csdi audit list: %v", err)
 	}
-	var reads, writes int
+	var reads, writes, counted int
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var e jsonEntry
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatalf("audit line %q: %v", line, err)
+		}
+		if e.Action == "read-unmasked" && e.Features > 0 {
+			counted++
 		}
 		switch {
 		case e.Action == "read-unmasked" && e.Layer == leakLayer && e.Actor == swd+"/swd-case-officer" && e.ACR == "high":
@@ -1963,6 +1972,9 @@ func (s *leakSuite) testAudit(t *testing.T) {
 		default:
 			t.Errorf("an audit entry of no served full read or write of the suite: %s", line)
 		}
+	}
+	if counted == 0 {
+		t.Errorf("no full read in the audit trail says how many features it served:\n%s", out)
 	}
 	if reads == 0 || writes != 3 {
 		t.Errorf("the audit trail has %d full reads and %d writes, want some and the 3 edits:\n%s", reads, writes, out)

@@ -29,8 +29,9 @@ type Catalog struct {
 	// minACR is each masked layer's step-up level for the full view.
 	minACR map[string]string
 	// onUnmasked, when set, is told of every read of a sensitive layer's
-	// full view (the audit trail) before it is served; an error refuses it.
-	onUnmasked func(r *http.Request, l *layer.Layer) error
+	// full view and the features it serves (the audit trail) before it is
+	// served; an error refuses it.
+	onUnmasked func(r *http.Request, l *layer.Layer, features int64) error
 	log        *slog.Logger
 }
 
@@ -41,32 +42,42 @@ func New(c Cache, minACR map[string]string) *Catalog {
 }
 
 // OnUnmasked sets the hook told of every unmasked read of a sensitive
-// layer before it is served (the audit trail). When it fails the caller
-// gets the masked view instead (or nothing, without one): no full read
-// goes unrecorded. Set it before serving.
-func (a *Catalog) OnUnmasked(fn func(r *http.Request, l *layer.Layer) error, log *slog.Logger) {
+// layer before it is served (the audit trail), with the number of features
+// served. Under Middleware it is called at the answer's first byte, and
+// when it fails the answer is a 503 (see reads.go); outside it, at once,
+// and when it fails the caller gets the masked view instead (or nothing,
+// without one). Either way no full read goes unrecorded. Set it before
+// serving.
+func (a *Catalog) OnUnmasked(fn func(r *http.Request, l *layer.Layer, features int64) error, log *slog.Logger) {
 	a.onUnmasked, a.log = fn, log
 }
 
 // view is which snapshot principal p reads of layer l: the full one, the
-// masked one, or none.
-func (a *Catalog) view(p auth.Principal, l *layer.Layer) (s *cache.Snapshot, full bool) {
+// masked one, or none. stepUp is the authentication level at which p
+// would read the full view instead of the masked one, if that is all p
+// lacks and p's login could be stepped up (a token's, not an API key's).
+func (a *Catalog) view(p auth.Principal, l *layer.Layer) (s *cache.Snapshot, full bool, stepUp string) {
 	if !auth.CanSee(p, l) {
-		return nil, false
+		return nil, false, ""
 	}
 	if !auth.Sensitive(l) {
 		s, _ := a.cache.Snapshot(l.ID)
-		return s, true
+		return s, true, ""
 	}
 	rule := auth.Unmasked{Departments: l.Access.Unmasked, MinACR: a.minACR[l.ID]}
 	if auth.CanSeeUnmasked(p, l, rule) {
 		s, _ := a.cache.Snapshot(l.ID)
-		return s, true
+		return s, true, ""
+	}
+	if rule.MinACR != "" && p.Method == auth.ByJWT {
+		if lower := (auth.Unmasked{Departments: rule.Departments}); auth.CanSeeUnmasked(p, l, lower) {
+			stepUp = rule.MinACR
+		}
 	}
 	if m, ok := a.cache.Masked(l.ID); ok {
-		return m, false
+		return m, false, stepUp
 	}
-	return nil, false // sensitive, no masked view: only the unmasked right sees it
+	return nil, false, stepUp // sensitive, no masked view: only the unmasked right sees it
 }
 
 // Layers lists the layers request r may see, in catalogue order, each as
@@ -76,7 +87,7 @@ func (a *Catalog) Layers(r *http.Request) []*layer.Layer {
 	all := a.cache.Layers()
 	out := make([]*layer.Layer, 0, len(all))
 	for _, l := range all {
-		if s, _ := a.view(p, l); s != nil {
+		if s, _, _ := a.view(p, l); s != nil {
 			out = append(out, s.Layer())
 		}
 	}
@@ -90,12 +101,23 @@ func (a *Catalog) Snapshot(r *http.Request, id string) (*cache.Snapshot, bool) {
 	if !ok {
 		return nil, false
 	}
-	s, unmasked := a.view(auth.PrincipalFrom(r.Context()), full.Layer())
+	s, unmasked, stepUp := a.view(auth.PrincipalFrom(r.Context()), full.Layer())
+	rd := readsFrom(r.Context())
+	if stepUp != "" && rd != nil {
+		rd.needStepUp(stepUp)
+	}
 	if s == nil {
 		return nil, false
 	}
-	if unmasked && auth.Sensitive(full.Layer()) && a.onUnmasked != nil {
-		if err := a.onUnmasked(r, full.Layer()); err != nil {
+	if !unmasked || !auth.Sensitive(full.Layer()) {
+		return s, true
+	}
+	if rd != nil {
+		rd.readFull(full.Layer()) // audited at the answer's first byte
+		return s, true
+	}
+	if a.onUnmasked != nil {
+		if err := a.onUnmasked(r, full.Layer(), 0); err != nil {
 			a.log.Error("unmasked read not recorded in the audit trail: serving the masked view", "layer", id, "err", err)
 			return a.cache.Masked(id)
 		}

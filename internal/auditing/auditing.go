@@ -119,15 +119,18 @@ func (c *countingTx) Invalid(ctx context.Context, gs []orb.Geometry) ([]store.In
 }
 
 // UnmaskedReads returns the hook the access catalogue calls before a
-// sensitive layer's full view is served: an entry per request, appended
-// before any of it is sent. An error means the read must not be served.
-func UnmaskedReads(log audit.Log) func(r *http.Request, l *layer.Layer) error {
-	return func(r *http.Request, l *layer.Layer) error {
+// sensitive layer's full view is served: an entry per request and layer
+// with the features served, appended before any of it is sent. An error
+// means the read must not be served.
+func UnmaskedReads(log audit.Log) func(r *http.Request, l *layer.Layer, features int64) error {
+	return func(r *http.Request, l *layer.Layer, features int64) error {
 		ctx := r.Context()
 		if _, ok := ctx.Value(requestKey{}).(string); !ok {
 			ctx = WithRequest(ctx, r)
 		}
-		_, err := log.Append(ctx, entry(ctx, audit.ActionReadUnmasked, l))
+		e := entry(ctx, audit.ActionReadUnmasked, l)
+		e.Features = features
+		_, err := log.Append(ctx, e)
 		return err
 	}
 }

@@ -178,6 +178,9 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 
 	handleUnrouted(mux)
 	var h http.Handler = noteRoute(mux)
+	if b.Access != nil {
+		h = b.Access.Middleware(h) // full reads of sensitive layers are audited at the first byte
+	}
 	h = auditing.Middleware(h)
 	heavy := heavyClass(lim.LowZoomMax())
 	h = longTransfers(cfg.Server.TransferTimeout, heavy, log, h)
