@@ -122,16 +122,32 @@ func benchMasked(ctx context.Context, url string, r *report, log *slog.Logger) e
 		  FROM `+maskedTable+` GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1) d`).Scan(&lon, &lat); err != nil {
 		return fmt.Errorf("densest cell: %w", err)
 	}
-	box := func(metres float64) string {
-		dx, dy := metres/2/(111320*math.Cos(lat*math.Pi/180)), metres/2/110574
-		return fmt.Sprintf("%.6f,%.6f,%.6f,%.6f", lon-dx, lat-dy, lon+dx, lat+dy)
+	// Boxes at boxSamples places where there are cases, each shifted by up
+	// to a cell in each direction, so that neither the true points nor
+	// the cell centres are favoured: one box around the densest cell
+	// would catch many more masked points (all at its centre) than true
+	// ones, and time the answer's size rather than the masking.
+	centres, err := boxCentres(ctx, pool)
+	if err != nil {
+		return err
 	}
-	for _, job := range []struct{ name, query string }{
-		{"items, bbox 500 m, limit 100", "bbox=" + box(500) + "&limit=100"},
-		{"items, bbox 3 km, limit 100", "bbox=" + box(3000) + "&limit=100"},
-		{"items, whole layer, limit 100", "limit=100"},
+	boxes := func(metres float64) []string {
+		var qs []string
+		for _, c := range centres {
+			dx, dy := metres/2/(111320*math.Cos(c[1]*math.Pi/180)), metres/2/110574
+			qs = append(qs, fmt.Sprintf("bbox=%.6f,%.6f,%.6f,%.6f&limit=100", c[0]-dx, c[1]-dy, c[0]+dx, c[1]+dy))
+		}
+		return qs
+	}
+	for _, job := range []struct {
+		name    string
+		queries []string
+	}{
+		{fmt.Sprintf("items, %d bboxes of 500 m, limit 100", len(centres)), boxes(500)},
+		{fmt.Sprintf("items, %d bboxes of 3 km, limit 100", len(centres)), boxes(3000)},
+		{"items, whole layer, limit 100", []string{"limit=100"}},
 	} {
-		x, err := benchMaskedItems(h, job.name, job.query)
+		x, err := benchMaskedItems(h, job.name, job.queries)
 		if err != nil {
 			return err
 		}
@@ -191,8 +207,36 @@ func caseLayers() (masked, plain layer.Layer, err error) {
 	return masked, plain, fmt.Errorf("the demo has no layer %s", demo.ElderlyHomeCareID)
 }
 
-// benchMaskedItems times the same anonymous items request on both layers.
-func benchMaskedItems(h http.Handler, name, query string) (maskedFigures, error) {
+// boxSamples is how many places the bbox jobs ask about.
+const boxSamples = 32
+
+// boxCentres picks boxSamples cases (the same ones every run) and moves
+// each by up to a 250 m cell in each direction, in lon/lat.
+func boxCentres(ctx context.Context, pool *pgxpool.Pool) ([][2]float64, error) {
+	rows, err := pool.Query(ctx, `
+		SELECT ST_X(p), ST_Y(p) FROM (
+		  SELECT ST_Transform(ST_Translate(geom, ((id * 7919) % 501) - 250, ((id * 104723) % 501) - 250), 4326) AS p
+		  FROM `+maskedTable+` ORDER BY md5(id::text) LIMIT $1) c`, boxSamples)
+	if err != nil {
+		return nil, fmt.Errorf("box centres: %w", err)
+	}
+	var out [][2]float64
+	for rows.Next() {
+		var c [2]float64
+		if err := rows.Scan(&c[0], &c[1]); err != nil {
+			return nil, fmt.Errorf("box centres: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return nil, fmt.Errorf("box centres: %d found: %v", len(out), err)
+	}
+	return out, nil
+}
+
+// benchMaskedItems times the same anonymous items requests on both
+// layers: one op is every query once.
+func benchMaskedItems(h http.Handler, name string, queries []string) (maskedFigures, error) {
 	x := maskedFigures{name: name}
 	for _, side := range []struct {
 		table  string
@@ -200,19 +244,24 @@ func benchMaskedItems(h http.Handler, name, query string) (maskedFigures, error)
 		bytes  *int
 		count  *int
 	}{{maskedTable, &x.masked, &x.maskedBytes, &x.maskedCount}, {plainTable, &x.plain, &x.plainBytes, &x.plainCount}} {
-		target := "/collections/" + side.table + "/items?" + query
-		probe := httptest.NewRecorder()
-		h.ServeHTTP(probe, httptest.NewRequest("GET", target, nil))
-		if probe.Code != 200 {
-			return x, fmt.Errorf("%s: status %d: %s", target, probe.Code, probe.Body.String())
+		var reqs []*http.Request
+		for _, q := range queries {
+			target := "/collections/" + side.table + "/items?" + q
+			probe := httptest.NewRecorder()
+			h.ServeHTTP(probe, httptest.NewRequest("GET", target, nil))
+			if probe.Code != 200 {
+				return x, fmt.Errorf("%s: status %d: %s", target, probe.Code, probe.Body.String())
+			}
+			*side.bytes += probe.Body.Len()
+			*side.count += numberMatched(probe.Body.String())
+			reqs = append(reqs, httptest.NewRequest("GET", target, nil))
 		}
-		*side.bytes = probe.Body.Len()
-		*side.count = numberMatched(probe.Body.String())
 		*side.result = testing.Benchmark(func(b *testing.B) {
 			b.ReportAllocs()
-			req := httptest.NewRequest("GET", target, nil)
 			for b.Loop() {
-				h.ServeHTTP(httptest.NewRecorder(), req)
+				for _, req := range reqs {
+					h.ServeHTTP(httptest.NewRecorder(), req)
+				}
 			}
 		})
 	}
@@ -290,8 +339,9 @@ func (r *report) markdownMasked(b *strings.Builder) {
 		"Both are read anonymously: items through the whole server handler (authentication, the access catalogue's choice of view, the features handler), tiles as the access catalogue's view encoded by the tile encoder (the tile cache, which would answer repeats, left out). "+
 		"The owning department's full view is not the comparison: each of its reads first appends to the audit trail, a database write that would measure the audit, not the masking. "+
 		"Go's `testing.Benchmark`, one goroutine. "+
-		"The masked points sit at cell centres, so a box holds somewhat more or fewer of them than of the true points (the matched column). "+
-		"A bbox request sorts all its matches by id: the masked view's ids are pseudonyms, compared as strings, the unmasked layer's integers — on boxes with thousands of matches that, not masking, is the difference.\n\n", maskedCopies*2400, maskedCopies)
+		"A bbox job is %d boxes, one op asking each once (times, matches and bodies are for all of them): boxes around cases picked once and for all, each moved by up to a 250 m cell in each direction, so that neither the true points nor the masked ones, which sit at cell centres, are favoured; a box holds somewhat more or fewer masked points than true ones (the matched column). "+
+		"The tiles are around the densest cell. "+
+		"A bbox request sorts its matches by id: the masked view's ids are pseudonyms, compared as strings, the unmasked layer's integers.\n\n", maskedCopies*2400, maskedCopies, boxSamples)
 	b.WriteString("| job | masked | unmasked | ratio (unmasked ÷ masked) | allocs/op (masked / unmasked) | matched or in tile (masked / unmasked) | body (masked / unmasked) |\n|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, x := range r.masked {
 		fmt.Fprintf(b, "| %s | %s | %s | **%s×** | %d / %d | %d / %d | %d B / %d B |\n", x.name,
