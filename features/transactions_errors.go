@@ -134,6 +134,10 @@ func storeError(w http.ResponseWriter, err error, l *layer.Layer, id any) error 
 	return fmt.Errorf("write to %s: %w", l.ID, err)
 }
 
+// StoreUnavailable reports whether a write failed because the store could
+// not be reached (the 503 case), for the server's store error metric.
+func StoreUnavailable(err error) bool { return err != nil && unavailable(err) }
+
 // unavailable reports whether err says the store could not be reached or
 // did not answer in time, rather than that the write was wrong. Drivers'
 // errors are recognised by the interfaces they share, so that this package

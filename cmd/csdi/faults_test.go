@@ -315,8 +315,9 @@ func TestFaultDatabaseRestartUnderLoad(t *testing.T) {
 	if st, _, body := getStatus(client, s.base+"/metrics", admin...); st != 200 ||
 		!regexp.MustCompile(`(?m)^csdi_sync_failing 1$`).MatchString(body) ||
 		!regexp.MustCompile(`(?m)^csdi_sync_lag_seconds [1-9]`).MatchString(body) ||
-		!regexp.MustCompile(`(?m)^csdi_store_errors_total\{op="change_log"\} [1-9]`).MatchString(body) {
-		t.Errorf("/metrics while the store is down: %d, want csdi_sync_failing 1, a lag of seconds and store errors:\n%s", st, grepLines(body, "csdi_s"))
+		!regexp.MustCompile(`(?m)^csdi_store_errors_total\{op="change_log"\} [1-9]`).MatchString(body) ||
+		!regexp.MustCompile(`(?m)^csdi_store_errors_total\{op="write"\} [1-9]`).MatchString(body) {
+		t.Errorf("/metrics while the store is down: %d, want csdi_sync_failing 1, a lag of seconds and store errors of the syncer and the writes:\n%s", st, grepLines(body, "csdi_s"))
 	}
 	if st, stale, _ := getStatus(client, s.base+"/collections/public_toilets/items?limit=1"); st != 200 || !strings.HasPrefix(stale, "lag=") {
 		t.Errorf("a read while the store is down: %d %s=%q, want 200 marked stale", st, server.StaleHeader, stale)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/csdi-hk/csdi/internal/auth"
@@ -142,14 +143,23 @@ func (o *observer) collectSync(s *cache.Syncer) {
 	o.reg.GaugeFunc("csdi_sync_lag_seconds", "How long since the cache was last known to be up to date with the change log.", nil, func(emit metrics.Emit) {
 		emit(s.Status().Lag.Seconds())
 	})
-	o.reg.CounterFunc("csdi_store_errors_total",
-		"Store (database) operations that failed, by operation: change_log, the syncer's reads and applies of the change log (writes that fail on the store answer 503, counted in csdi_http_requests_total).",
-		[]string{"op"}, func(emit metrics.Emit) {
-			emit(float64(s.Status().Failures), "change_log")
-		})
 	o.reg.GaugeFunc("csdi_sync_applied_sequence", "The highest change-log sequence applied to the cache.", nil, func(emit metrics.Emit) {
 		emit(float64(s.Status().Applied))
 	})
+}
+
+// collectStoreErrors reports the store operations that failed because
+// the store could not be reached: the syncer's reads of the change log
+// (s, when there is one) and the writes (answered 503).
+func (o *observer) collectStoreErrors(s *cache.Syncer, writes *atomic.Int64) {
+	o.reg.CounterFunc("csdi_store_errors_total",
+		"Store (database) operations that failed because the store could not be reached, by operation: change_log, the syncer's reads and applies of the change log; write, writes and imports (answered 503).",
+		[]string{"op"}, func(emit metrics.Emit) {
+			if s != nil {
+				emit(float64(s.Status().Failures), "change_log")
+			}
+			emit(float64(writes.Load()), "write")
+		})
 }
 
 func bool01(b bool) float64 {

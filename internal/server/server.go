@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/csdi-hk/csdi/features"
@@ -107,6 +108,10 @@ func New(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string) *
 
 // NewWith builds the router over the cache and backends.
 func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version string, b Backends) (*Server, error) {
+	var writeFailures atomic.Int64
+	if b.Editor != nil {
+		b.Editor = countingEditor{Editor: b.Editor, failures: &writeFailures}
+	}
 	log = withRequestIDs(log)
 	httpx.Logger = log
 	verifier, err := authenticator(cfg, log)
@@ -173,6 +178,7 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 	if b.Syncer != nil {
 		obs.collectSync(b.Syncer)
 	}
+	obs.collectStoreErrors(b.Syncer, &writeFailures)
 	registerObservability(mux, obs)
 	lim.OnReject = obs.rejected
 
