@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -311,5 +312,61 @@ func TestAuditCommandLine(t *testing.T) {
 	}
 	if _, _, err := csdiAudit(env, "-key-file", filepath.Join(dir, "nokey"), "verify"); err == nil || !strings.Contains(err.Error(), "audit key") {
 		t.Errorf("a missing key file: %v", err)
+	}
+}
+
+func TestImportIsAuditedEmbedded(t *testing.T) { testImportIsAudited(t, embeddedTarget(t)) }
+
+func TestImportIsAuditedPostGIS(t *testing.T) { testImportIsAudited(t, postgisTarget(t)) }
+
+// csdi import is in the audit trail like a write over HTTP, with its
+// actor and feature count, a new layer's first import included; with
+// another audit key it refuses before writing anything.
+func testImportIsAudited(t *testing.T, it importTarget) {
+	it.env["CSDI_AUDIT_KEY"] = testAuditKey
+	if rep, err := it.csdiImport(t, "-layer", "landmarks", "-actor", "tester", fixture("buildings_zh.geojson")); err != nil || rep.Written != 3 {
+		t.Fatalf("import into a new layer: %v %+v", err, rep)
+	}
+	more := writeFile(t, "more.geojsonl",
+		`{"type":"Feature","id":10,"properties":{"name":"新樓","floors":3},"geometry":{"type":"Polygon","coordinates":[[[114.1,22.3],[114.11,22.3],[114.11,22.31],[114.1,22.3]]]}}`+"\n")
+	if rep, err := it.csdiImport(t, "-layer", "landmarks", "-actor", "tester", more); err != nil || rep.Written != 1 {
+		t.Fatalf("append: %v %+v", err, rep)
+	}
+	// A dry run writes nothing, so it has nothing to answer for.
+	if rep, err := it.csdiImport(t, "-layer", "landmarks", "-dry-run", "-upsert", more); err != nil || !rep.DryRun {
+		t.Fatalf("dry run: %v %+v", err, rep)
+	}
+	out, _, err := csdiAudit(it.env, "list", "-json", "-layer", "landmarks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e jsonEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %d", e.Action, e.Actor, e.Method, e.Features))
+	}
+	want := []string{"write cli/tester command-line 3", "write cli/tester command-line 1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit entries of the imports:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if out, _, err := csdiAudit(it.env, "verify"); err != nil || !strings.Contains(out, "intact") {
+		t.Errorf("verify: %v %s", err, out)
+	}
+
+	other := importTarget{env: map[string]string{}, open: it.open}
+	for k, v := range it.env {
+		other.env[k] = v
+	}
+	other.env["CSDI_AUDIT_KEY"] = "another audit key, not the trail's"
+	again := writeFile(t, "again.geojsonl",
+		`{"type":"Feature","id":11,"properties":{"name":"又一樓","floors":4},"geometry":{"type":"Polygon","coordinates":[[[114.1,22.3],[114.11,22.3],[114.11,22.31],[114.1,22.3]]]}}`+"\n")
+	if _, err := other.csdiImport(t, "-layer", "landmarks", again); !errors.Is(err, audit.ErrWrongKey) {
+		t.Errorf("import with another audit key: %v, want %v", err, audit.ErrWrongKey)
+	}
+	if n, _ := it.digest(t, "landmarks"); n != 4 {
+		t.Errorf("%d features after the refused import, want 4", n)
 	}
 }

@@ -19,6 +19,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/csdi-hk/csdi/internal/audit"
+	"github.com/csdi-hk/csdi/internal/auditing"
+	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/config"
 	"github.com/csdi-hk/csdi/internal/ingest"
 	"github.com/csdi-hk/csdi/internal/ingest/gpkgfile"
@@ -178,6 +181,20 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	ed, ok := st.(store.Editor)
 	if !ok {
 		return fmt.Errorf("this store cannot be written to")
+	}
+	// The import is in the audit trail like one over HTTP, under the
+	// actor's name.
+	if k, ok := st.(audit.Keeper); ok && !f.dryRun {
+		chain, err := auditChain("", getenv)
+		if err != nil {
+			return err
+		}
+		alog := k.AuditLog(chain)
+		if err := audit.CheckKey(ctx, alog, chain); err != nil {
+			return err
+		}
+		ed = auditing.Wrap(ed, alog)
+		ctx = auth.WithPrincipal(ctx, auth.Principal{Method: auth.ByCommandLine, Subject: "cli/" + f.actor})
 	}
 	l, exists, err := importLayer(ctx, cfg, st, f.layerID, log)
 	if err != nil {

@@ -106,16 +106,23 @@ func rollbackCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		if layers[i].ID != *layerID {
 			continue
 		}
-		c, err := h.Rollback(ctx, &layers[i], seq, at, *actor)
-		if err != nil {
-			return err
-		}
+		var alog audit.Log
 		if k, ok := st.(audit.Keeper); ok {
 			chain, err := auditChain("", getenv)
 			if err != nil {
 				return err
 			}
-			_, err = k.AuditLog(chain).Append(ctx, audit.Entry{
+			alog = k.AuditLog(chain)
+			if err := audit.CheckKey(ctx, alog, chain); err != nil {
+				return err
+			}
+		}
+		c, err := h.Rollback(ctx, &layers[i], seq, at, *actor)
+		if err != nil {
+			return err
+		}
+		if alog != nil {
+			_, err = alog.Append(ctx, audit.Entry{
 				Actor: "cli/" + *actor, Action: audit.ActionRollback, Layer: *layerID,
 				Request: "csdi rollback -layer " + *layerID + " -to " + *to, Features: c.Changes, ChangeSeq: c.Seq,
 			})

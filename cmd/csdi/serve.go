@@ -91,6 +91,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 			log.Warn("audit trail hashed without a key: set CSDI_AUDIT_KEY so that no one with database access can rewrite it unnoticed")
 		}
 		alog = k.AuditLog(chain)
+		if err := audit.CheckKey(ctx, alog, chain); err != nil {
+			return err
+		}
 		views.OnUnmasked(auditing.UnmaskedReads(alog), log)
 	}
 	// Writes reach readers only through the change log: without a syncer

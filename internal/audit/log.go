@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 	"iter"
@@ -129,4 +130,27 @@ func Head(ctx context.Context, l Log) (Anchor, error) {
 // query it cannot run.
 func Fail(err error) iter.Seq2[Entry, error] {
 	return func(yield func(Entry, error) bool) { yield(Entry{}, err) }
+}
+
+// ErrWrongKey: the newest entry was not hashed with the chain's key, so
+// appending with it would break the chain.
+var ErrWrongKey = errors.New("the audit trail's newest entry was hashed with another key: set CSDI_AUDIT_KEY to the key the trail is kept with")
+
+// CheckKey makes sure that c is the chain l's newest entry was made with
+// (an empty log takes any), so that a process started with another key, or
+// none, refuses to write rather than leave an entry that verification
+// will reject.
+func CheckKey(ctx context.Context, l Log, c Chain) error {
+	for e, err := range l.Entries(ctx, Query{Newest: true, Limit: 1}) {
+		if err != nil {
+			if errors.Is(err, ErrNoLog) {
+				return nil
+			}
+			return err
+		}
+		if !hmac.Equal(c.Hash(e), e.Hash) {
+			return fmt.Errorf("audit entry %d: %w", e.Seq, ErrWrongKey)
+		}
+	}
+	return nil
 }

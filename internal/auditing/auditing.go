@@ -53,23 +53,64 @@ type Editor struct {
 	Log audit.TxLog
 }
 
+// Unwrap is the editor whose writes a audits.
+func (a Editor) Unwrap() store.Editor { return a.Editor }
+
 // Edit runs fn, then appends the audit entry in the same transaction.
 func (a Editor) Edit(ctx context.Context, l *layer.Layer, actor string, fn func(store.Tx) error) (store.Commit, error) {
 	return a.Editor.Edit(ctx, l, actor, func(tx store.Tx) error {
-		counted := &countingTx{Tx: tx}
-		if err := fn(counted); err != nil {
-			return err
-		}
-		if counted.n == 0 {
-			return nil // nothing written: nothing to answer for
-		}
-		e := entry(ctx, audit.ActionWrite, l)
-		e.Features = counted.n
-		if _, err := a.Log.AppendTx(ctx, tx, e); err != nil {
-			return fmt.Errorf("audit the write: %w", err)
-		}
-		return nil
+		return a.audited(ctx, l, tx, fn)
 	})
+}
+
+// audited runs fn in tx and appends the entry of what it wrote to l, if
+// anything, as the transaction's last step.
+func (a Editor) audited(ctx context.Context, l *layer.Layer, tx store.Tx, fn func(store.Tx) error) error {
+	counted := &countingTx{Tx: tx}
+	if err := fn(counted); err != nil {
+		return err
+	}
+	if counted.n == 0 {
+		return nil // nothing written: nothing to answer for
+	}
+	e := entry(ctx, audit.ActionWrite, l)
+	e.Features = counted.n
+	if _, err := a.Log.AppendTx(ctx, tx, e); err != nil {
+		return fmt.Errorf("audit the write: %w", err)
+	}
+	return nil
+}
+
+// Creator is what a store offers that creates a new layer's table in the
+// transaction of its first edit (ingest.Creator), so that an import into
+// a new layer is all or nothing.
+type Creator interface {
+	CreateAndEdit(ctx context.Context, l *layer.Layer, actor string, fn func(*layer.Layer, store.Tx) error) (layer.Layer, store.Commit, error)
+}
+
+// CreatingEditor is an Editor over a store that is also a Creator: the
+// first edit of a new layer is audited like any other.
+type CreatingEditor struct {
+	Editor
+	Creator Creator
+}
+
+// CreateAndEdit creates l and runs fn in one transaction, whose last step
+// appends the audit entry.
+func (a CreatingEditor) CreateAndEdit(ctx context.Context, l *layer.Layer, actor string, fn func(*layer.Layer, store.Tx) error) (layer.Layer, store.Commit, error) {
+	return a.Creator.CreateAndEdit(ctx, l, actor, func(made *layer.Layer, tx store.Tx) error {
+		return a.audited(ctx, made, tx, func(tx store.Tx) error { return fn(made, tx) })
+	})
+}
+
+// Wrap audits ed's writes in log, keeping its CreateAndEdit when it has
+// one.
+func Wrap(ed store.Editor, log audit.TxLog) store.Editor {
+	a := Editor{Editor: ed, Log: log}
+	if c, ok := ed.(Creator); ok {
+		return CreatingEditor{Editor: a, Creator: c}
+	}
+	return a
 }
 
 // countingTx counts the features a transaction writes.

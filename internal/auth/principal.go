@@ -30,6 +30,10 @@ const (
 	Anonymous Method = ""
 	ByAPIKey  Method = "api-key"
 	ByJWT     Method = "jwt"
+	// ByCommandLine is an operator's command (csdi import), trusted as the
+	// holder of the database credentials it runs with; never an HTTP
+	// caller's.
+	ByCommandLine Method = "command-line"
 )
 
 // ACROrder lists a provider's authentication context class (acr) values,

@@ -340,7 +340,7 @@ var errChecked = errors.New("geometries checked")
 func (im *importer) checkAside(ctx context.Context, in <-chan batch) (<-chan batch, <-chan error) {
 	out := make(chan batch, 1)
 	done := make(chan error, 1)
-	if v, ok := im.ed.(validator); ok {
+	if v, ok := validatorOf(im.ed); ok {
 		go func() {
 			defer close(out)
 			var failed error
@@ -459,6 +459,23 @@ func (im *importer) checkID(i int, r *store.Record) *Problem {
 // outside any transaction (the PostGIS store).
 type validator interface {
 	Invalid(ctx context.Context, gs []orb.Geometry) ([]store.InvalidGeometry, error)
+}
+
+// validatorOf finds the store's own geometry check behind ed, through the
+// editors that wrap a store's (an audit trail's, a metric's), which say
+// what they wrap with Unwrap.
+func validatorOf(ed store.Editor) (validator, bool) {
+	for ed != nil {
+		if v, ok := ed.(validator); ok {
+			return v, true
+		}
+		u, ok := ed.(interface{ Unwrap() store.Editor })
+		if !ok {
+			break
+		}
+		ed = u.Unwrap()
+	}
+	return nil, false
 }
 
 // check asks the store (v: the writing transaction, or the store itself)

@@ -30,6 +30,9 @@ func (e countingEditor) CreateLayer(ctx context.Context, l *layer.Layer) (layer.
 	return out, err
 }
 
+// Unwrap is the editor whose failures e counts.
+func (e countingEditor) Unwrap() store.Editor { return e.Editor }
+
 func (e countingEditor) count(err error) {
 	if features.StoreUnavailable(err) {
 		e.failures.Add(1)
