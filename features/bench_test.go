@@ -194,3 +194,30 @@ func BenchmarkFilterAttribute(b *testing.B) {
 func BenchmarkFilterSpatial(b *testing.B) {
 	benchFilter(b, "S_INTERSECTS(geometry, POLYGON((114.1680 22.3185, 114.1700 22.3178, 114.1712 22.3200, 114.1690 22.3210, 114.1680 22.3185)))")
 }
+
+// BenchmarkPropertyParam is a Part 1 property filter on the demo
+// buildings (use=commercial: 56,966 of 500,000), selected through the
+// attribute index as planned and, for scale, by a scan of the layer.
+func BenchmarkPropertyParam(b *testing.B) {
+	s, err := demoBuildings()
+	if err != nil {
+		b.Fatal(err)
+	}
+	q, _ := url.ParseQuery("limit=100&use=commercial")
+	iq, err := parseItemsValues(q, s.Layer(), 10, 10000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, p := range []struct {
+		name string
+		plan plan
+	}{{"index", planQuery(s, iq)}, {"scan", plan{access: scanIDs}}} {
+		b.Run(p.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				selectPlanned(s, iq, p.plan)
+			}
+			b.ReportMetric(float64(selectPlanned(s, iq, p.plan).Matched), "matched")
+		})
+	}
+}

@@ -95,6 +95,7 @@ func (h *Handler) parseFilter(q url.Values, l *layer.Layer, iq *itemsQuery) erro
 		return filterError(err)
 	}
 	iq.Filter = &cqlFilter{Text: cql2.Text(expr), Lang: lang, filter: f}
+	iq.Terms = append(iq.Terms, f.Terms()...)
 	// The cached bound lets spatial terms skip most geometries.
 	iq.Filters = append(iq.Filters, func(ft *cache.Feature) bool { return f.MatchBounded(ft.Props, ft.Geom, ft.Bound) })
 	if b, ok := f.Bound(); ok {

@@ -56,6 +56,9 @@ func (g *geoJSON) writeCollection(s *stream, p page, links []httpx.Link, stamp t
 	s.buf = appendLinks(s.buf, links)
 	s.buf = append(s.buf, `,"features":[`...)
 	for i, f := range p.Features {
+		if i%pageWarmBatch == 0 { // a batch at a time, so it is still in cache when written
+			warmPage(p.Features[i:min(i+pageWarmBatch, len(p.Features))], g.fields, g.skipGeometry)
+		}
 		if i > 0 {
 			s.buf = append(s.buf, ',')
 		}

@@ -103,15 +103,34 @@ func allMatches(s *cache.Snapshot, iq *itemsQuery, p plan) []*cache.Feature {
 }
 
 // rangeMatches appends to matches every candidate of a rangeIndex plan
-// that passes the query. With several ranges they are sorted by id and
+// that passes the query. The candidates are gathered a batch at a time
+// and warmed (see warm.go) before the query is evaluated on them; only
+// the matches stay. With several ranges the matches are sorted by id and
 // any feature found twice (see eachInRange) is kept once.
 func rangeMatches(s *cache.Snapshot, iq *itemsQuery, p plan, matches []*cache.Feature) []*cache.Feature {
+	fields := termFields(iq.Terms)
+	kept := len(matches)
+	// settle evaluates the candidates gathered after the kept matches.
+	settle := func() {
+		cands := matches[kept:]
+		warmValues(cands, fields)
+		n := kept
+		for _, f := range cands {
+			if iq.inBBox(f) && iq.match(f) {
+				matches[n] = f
+				n++
+			}
+		}
+		clear(matches[n:]) // a recycled buffer keeps no stale feature
+		matches, kept = matches[:n], n
+	}
 	eachInRange(s, p, func(f *cache.Feature) bool {
-		if iq.inBBox(f) && iq.match(f) {
-			matches = append(matches, f)
+		if matches = append(matches, f); len(matches)-kept == warmBatch {
+			settle()
 		}
 		return true
 	})
+	settle()
 	if len(p.term.Spans) > 1 {
 		slices.SortFunc(matches, compareIDs)
 		matches = slices.Compact(matches)

@@ -16,8 +16,13 @@ import (
 // the floors index from 60 up). Whichever way, every candidate is then
 // tested against the whole query, so the choice changes the cost, never
 // the answer. It is made per request by counting: an attribute range's
-// size is exact and costs O(log² n); the R-tree is counted only up to the
-// best range's size, so counting never costs more than the range itself.
+// size is exact and costs at most O(log² n) (a sum over the field's
+// distinct values when it has few, see cache's key directory); the
+// R-tree is counted only up to the best range's size, so counting never
+// costs more than the range itself.
+//
+// The index terms come from the CQL2 filter and from property parameters
+// (?use=commercial, an equality), so both find their candidates alike.
 
 // access is how a query's candidates are found.
 type access uint8
@@ -58,14 +63,11 @@ func planQuery(s *cache.Snapshot, iq *itemsQuery) plan {
 	return plan{access: scanIDs}
 }
 
-// bestRange is the filter's index term with the fewest candidates in s.
+// bestRange is the query's index term with the fewest candidates in s.
 func bestRange(s *cache.Snapshot, iq *itemsQuery) (plan, bool) {
-	if iq.Filter == nil {
-		return plan{}, false
-	}
 	var best plan
 	found := false
-	for _, t := range iq.Filter.filter.Terms() {
+	for _, t := range iq.Terms {
 		limit := math.MaxInt
 		if found {
 			limit = best.count

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/csdi-hk/csdi/features/cql2"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/httpx"
 	"github.com/csdi-hk/csdi/internal/layer"
@@ -34,10 +35,14 @@ type itemsQuery struct {
 	Filters []predicate // all must hold: datetime, attributes, CQL2
 	// Region, when set, bounds every match (from the CQL2 filter's
 	// spatial terms): the R-tree is searched instead of the whole layer.
-	Region       *orb.Bound
-	Filter       *cqlFilter // the filter parameter, for pages and links
-	SortBy       []sortKey  // empty: id order
-	Fields       []int      // attributes to write, in order
+	Region *orb.Bound
+	Filter *cqlFilter // the filter parameter, for pages and links
+	// Terms are necessary conditions on indexed attributes, from the
+	// filter and the property parameters: plan.go finds candidates with
+	// them, and Filters still decide.
+	Terms        []cql2.Term
+	SortBy       []sortKey // empty: id order
+	Fields       []int     // attributes to write, in order
 	SkipGeometry bool
 	CRS          *crsRef    // of the response's coordinates
 	Values       url.Values // the query as given, for links
@@ -144,11 +149,12 @@ func parseItemsValues(q url.Values, l *layer.Layer, defaultLimit, maxLimit int) 
 			return nil, err
 		}
 		i := attrs[name]
-		p, err := attrPredicate(l.Fields[i], i, s)
+		p, term, err := attrPredicate(l.Fields[i], i, s)
 		if err != nil {
 			return nil, err
 		}
 		iq.Filters = append(iq.Filters, p)
+		iq.Terms = append(iq.Terms, term)
 	}
 	return iq, nil
 }

@@ -43,6 +43,22 @@ func TestLargePageIsStreamed(t *testing.T) {
 	}
 }
 
+// TestPageLength checks that a page the buffer holds whole is sent with
+// its length, and a larger one is streamed without.
+func TestPageLength(t *testing.T) {
+	c := manyPoints(t, 3000)
+	mux := http.NewServeMux()
+	NewHandler(c, testOptions()).Register(mux)
+	small := get(t, mux, "/collections/many/items?limit=10")
+	if got := small.Header.Get("Content-Length"); got != strconv.Itoa(len(small.Body)) {
+		t.Errorf("page of %d bytes has Content-Length %q", len(small.Body), got)
+	}
+	large := get(t, mux, "/collections/many/items?limit=3000")
+	if got := large.Header.Get("Content-Length"); got != "" {
+		t.Errorf("streamed page of %d bytes has Content-Length %q", len(large.Body), got)
+	}
+}
+
 // failingWriter fails every write after the first, as a connection the
 // client has closed does.
 type failingWriter struct {

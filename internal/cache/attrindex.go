@@ -159,12 +159,15 @@ type attrTree[K any] struct {
 	bound  func(v any) (k K, exact, ok bool)
 	less   func(a, b attrEntry[K]) bool
 	cmpKey func(a, b K) int
+	// keys counts the entries of each key while a field has few
+	// distinct values (nil: too many), so that count need not search.
+	keys []keyCount[K]
 }
 
 func newAttrTree[K any](field int, keyOf func(any) (K, bool), bound func(any) (K, bool, bool),
 	less func(a, b attrEntry[K]) bool, cmpKey func(a, b K) int) *attrTree[K] {
 	return &attrTree[K]{field: field, keyOf: keyOf, bound: bound, less: less, cmpKey: cmpKey,
-		tree: btree.NewBTreeGOptions(less, btree.Options{NoLocks: true})}
+		tree: btree.NewBTreeGOptions(less, btree.Options{NoLocks: true}), keys: []keyCount[K]{}}
 }
 
 // entry is f's entry; ok is false when f's value is NULL (or of a type the
@@ -201,14 +204,39 @@ func (t *attrTree[K]) load(ids *btree.BTreeG[*Feature]) {
 		}
 		return cmp.Compare(a.seq, b.seq)
 	})
-	for _, e := range es {
-		t.tree.Load(e.attrEntry)
+	for i := range es {
+		if i > 0 && t.cmpKey(es[i].key, es[i-1].key) == 0 {
+			es[i].key = es[i-1].key
+			if t.keys != nil {
+				t.keys[len(t.keys)-1].n++
+			}
+		} else {
+			t.countNewKey(len(t.keys), es[i].key)
+		}
+		t.tree.Load(es[i].attrEntry)
 	}
 }
 
+// The entries of one key share the storage of a single copy of it (for
+// strings, the bytes of one feature's value): a layer has few distinct
+// values per field and many features, so a range's comparisons read a
+// few hot copies rather than one cold copy per feature, scattered over
+// the heap with their features. load shares the sorted run's first copy;
+// add the copy of an entry already there.
+
 func (t *attrTree[K]) add(f *Feature) {
-	if e, ok := t.entry(f); ok {
-		t.tree.Set(e)
+	e, ok := t.entry(f)
+	if !ok {
+		return
+	}
+	t.tree.Ascend(attrEntry[K]{key: e.key, f: beforeAll}, func(o attrEntry[K]) bool {
+		if t.cmpKey(o.key, e.key) == 0 {
+			e.key = o.key
+		}
+		return false
+	})
+	if _, replaced := t.tree.Set(e); !replaced {
+		t.countAdd(e.key)
 	}
 }
 
@@ -218,12 +246,20 @@ func (t *attrTree[K]) remove(f *Feature) bool {
 		return false
 	}
 	_, found := t.tree.Delete(e)
+	if found {
+		t.countRemove(e.key)
+	}
 	return found
 }
 
+// copy is the index as it is now, for a snapshot: the directory is
+// cloned, as the builder goes on changing its own in place.
 func (t *attrTree[K]) copy() attrIndex {
 	c := *t
 	c.tree = t.tree.Copy()
+	if t.keys != nil {
+		c.keys = append(make([]keyCount[K], 0, len(t.keys)), t.keys...)
+	}
 	return &c
 }
 
@@ -264,6 +300,9 @@ func (t *attrTree[K]) count(lo, hi Bound) (int, bool) {
 	from, to, ok := t.pivots(lo, hi)
 	if !ok {
 		return 0, false
+	}
+	if t.keys != nil {
+		return t.countKeys(from, to), true
 	}
 	first, end := 0, t.tree.Len()
 	if from != nil {
@@ -309,6 +348,86 @@ func (t *attrTree[K]) ascend(lo, hi Bound, fn func(*Feature) bool) bool {
 		t.tree.Ascend(*from, visit)
 	}
 	return true
+}
+
+// The key directory. Most indexed fields of a layer (a use, a district,
+// a number of floors) have a few distinct values over many features, and
+// counting a range by rank costs two O(log² n) searches, each probe a walk
+// from the root that reads a node per child it passes: tens of
+// microseconds a query over a large layer. A directory of the distinct
+// keys and their counts, kept while there are at most maxDirectoryKeys,
+// answers the same count from a few hot cache lines; it is cloned with
+// the index for each snapshot, as the tree is.
+
+// maxDirectoryKeys bounds a directory, and so the cost of cloning it on
+// publish and of summing it per count.
+const maxDirectoryKeys = 256
+
+// keyCount is one distinct key and how many entries have it.
+type keyCount[K any] struct {
+	key K
+	n   int
+}
+
+// middle stands for any real feature of a key in comparisons with the
+// pivots, which tieLess settles by identity before reading an id.
+var middle = &Feature{}
+
+// countNewKey records a key not in the directory, at position i.
+func (t *attrTree[K]) countNewKey(i int, k K) {
+	if t.keys == nil {
+		return
+	}
+	if len(t.keys) == maxDirectoryKeys {
+		t.keys = nil // too many: count by rank from now on
+		return
+	}
+	t.keys = slices.Insert(t.keys, i, keyCount[K]{key: k, n: 1})
+}
+
+// find is the position of k in the directory, or where it would go.
+func (t *attrTree[K]) find(k K) (int, bool) {
+	return slices.BinarySearchFunc(t.keys, k, func(c keyCount[K], k K) int { return t.cmpKey(c.key, k) })
+}
+
+func (t *attrTree[K]) countAdd(k K) {
+	if t.keys == nil {
+		return
+	}
+	if i, ok := t.find(k); ok {
+		t.keys[i].n++
+	} else {
+		t.countNewKey(i, k)
+	}
+}
+
+func (t *attrTree[K]) countRemove(k K) {
+	if t.keys == nil {
+		return
+	}
+	if i, ok := t.find(k); ok {
+		if t.keys[i].n--; t.keys[i].n == 0 {
+			t.keys = slices.Delete(t.keys, i, i+1)
+		}
+	}
+}
+
+// countKeys is the number of entries between the pivots (nil: an open
+// end), from the directory: a key's entries are all in or all out, as
+// the pivots fall before or after every entry of their key.
+func (t *attrTree[K]) countKeys(from, to *attrEntry[K]) int {
+	n := 0
+	for _, c := range t.keys {
+		e := attrEntry[K]{key: c.key, f: middle}
+		if from != nil && t.less(e, *from) {
+			continue
+		}
+		if to != nil && !t.less(e, *to) {
+			break
+		}
+		n += c.n
+	}
+	return n
 }
 
 // numberKey is the key of a number: the evaluator's own conversions

@@ -356,3 +356,41 @@ func BenchmarkAttrIndexBuild(b *testing.B) {
 		bl.publish(1) // the first publish fills the attribute indexes
 	}
 }
+
+// TestAttrIndexDirectoryOverflow grows a field past maxDirectoryKeys
+// distinct values after the first publish, and checks that counts still
+// agree with Range in the snapshots before and after.
+func TestAttrIndexDirectoryOverflow(t *testing.T) {
+	b, err := newBuilder(attrLayer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := func(id, n int) store.Record {
+		return store.Record{ID: int64(id), Props: []any{int64(n), nil, fmt.Sprint("s", n%3), nil, nil, nil, nil}}
+	}
+	for i := range 50 {
+		_ = b.add(rec(i, i%10))
+	}
+	first := b.publish(1)
+	for i := 50; i < 50+2*maxDirectoryKeys; i++ {
+		_ = b.add(rec(i, i))
+	}
+	second := b.publish(2)
+	check := func(s *Snapshot, want int) {
+		t.Helper()
+		for _, r := range [][2]int64{{0, 9}, {5, 5}, {3, 400}, {-1, 1000}} {
+			lo, hi := Bound{Value: r[0]}, Bound{Value: r[1], Open: r[0] == 3}
+			n, _ := s.RangeCount(0, lo, hi)
+			seen := 0
+			s.Range(0, lo, hi, func(*Feature) bool { seen++; return true })
+			if n != seen {
+				t.Fatalf("[%d, %d]: RangeCount %d, Range %d", r[0], r[1], n, seen)
+			}
+		}
+		if n, _ := s.RangeCount(0, Bound{}, Bound{}); n != want {
+			t.Fatalf("whole range: %d, want %d", n, want)
+		}
+	}
+	check(first, 50)
+	check(second, 50+2*maxDirectoryKeys)
+}
