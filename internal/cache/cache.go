@@ -188,6 +188,8 @@ type builder struct {
 	// attrsLoaded: the first publish has filled attrs.
 	attrsLoaded bool
 	bytes       int
+	// texts shares repeated text values between features (intern.go).
+	texts *interner
 }
 
 func newBuilder(l *layer.Layer) (*builder, error) {
@@ -196,7 +198,7 @@ func newBuilder(l *layer.Layer) (*builder, error) {
 		return nil, fmt.Errorf("layer %s: %w", l.ID, err)
 	}
 	empty := emptySnapshot(l)
-	return &builder{layer: l, tr: tr, tree: empty.tree, ids: empty.ids, attrs: newAttrIndexes(l)}, nil
+	return &builder{layer: l, tr: tr, tree: empty.tree, ids: empty.ids, attrs: newAttrIndexes(l), texts: newInterner(len(l.Fields))}, nil
 }
 
 // DuplicateIDError reports two features with the same id in one layer.
@@ -212,6 +214,7 @@ func (b *builder) add(r store.Record) error {
 	if _, dup := b.ids.Get(f); dup {
 		return DuplicateIDError{f.ID}
 	}
+	b.texts.intern(f)
 	b.indexAdd(f)
 	return nil
 }

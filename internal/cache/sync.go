@@ -257,6 +257,9 @@ func (c *Cache) applyFeatures(ctx context.Context, cl store.ChangeLog, e *entry,
 			c.log.Warn("feature skipped", "layer", e.layer.ID, "id", r.ID, "err", err)
 			continue
 		}
+		if b.texts != nil {
+			b.texts.intern(f)
+		}
 		b.indexAdd(f)
 		masked = append(masked, maskedChange{old: pending[f.ID], new: f})
 		delete(pending, f.ID)
