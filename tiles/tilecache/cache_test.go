@@ -430,11 +430,57 @@ func TestWaiterCancel(t *testing.T) {
 		buildErr <- ctx.Err()
 		return []byte("tile"), nil
 	}
+	stayer := make(chan *Entry)
+	go func() { // the first: it runs the build
+		e, err := c.Get(context.Background(), key, []string{"a"}, orb.Bound{}, build)
+		if err != nil {
+			t.Error(err)
+		}
+		stayer <- e
+	}()
+	waitMisses(c, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	quitter := make(chan error)
 	go func() {
 		_, err := c.Get(ctx, key, []string{"a"}, orb.Bound{}, build)
 		quitter <- err
+	}()
+	waitMisses(c, 2)
+	cancel()
+	if err := <-quitter; !errors.Is(err, context.Canceled) { // returns while the build is still blocked
+		t.Errorf("the cancelled waiter got %v", err)
+	}
+	close(release)
+	if e := <-stayer; e == nil || string(e.Raw()) != "tile" {
+		t.Errorf("the other waiter got %v", e)
+	}
+	if err := <-buildErr; err != nil {
+		t.Errorf("the build's context ended (%v) though a waiter remained", err)
+	}
+	if !cached(c, key) {
+		t.Error("the tile was not stored")
+	}
+	checkInvariants(t, c)
+}
+
+// TestBuilderCancel: the caller running the build leaves while another
+// waits; the build goes on for the other, and the caller gets its
+// context's error once it is over.
+func TestBuilderCancel(t *testing.T) {
+	c := New(Options{})
+	release := make(chan struct{})
+	buildErr := make(chan error, 1)
+	key := Key{Tileset: "t", Z: 5}
+	build := func(ctx context.Context) ([]byte, error) {
+		<-release
+		buildErr <- ctx.Err()
+		return []byte("tile"), nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	builder := make(chan error)
+	go func() {
+		_, err := c.Get(ctx, key, []string{"a"}, orb.Bound{}, build)
+		builder <- err
 	}()
 	waitMisses(c, 1)
 	stayer := make(chan *Entry)
@@ -447,10 +493,10 @@ func TestWaiterCancel(t *testing.T) {
 	}()
 	waitMisses(c, 2)
 	cancel()
-	if err := <-quitter; !errors.Is(err, context.Canceled) { // returns while the build is still blocked
-		t.Errorf("the cancelled waiter got %v", err)
-	}
 	close(release)
+	if err := <-builder; !errors.Is(err, context.Canceled) {
+		t.Errorf("the cancelled builder got %v", err)
+	}
 	if e := <-stayer; e == nil || string(e.Raw()) != "tile" {
 		t.Errorf("the other waiter got %v", e)
 	}
