@@ -1,12 +1,12 @@
 package tilecache
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"sync"
 	"unsafe"
 
 	"github.com/paulmach/orb"
+	"github.com/zeebo/xxh3"
 )
 
 // Entry is one cached tile: its raw MVT bytes, their ETag and its
@@ -46,10 +46,13 @@ const layerOverhead = 16 + 48
 
 func newEntry(key Key, layers []string, bound orb.Bound, raw []byte, s *shard) *Entry {
 	e := &Entry{key: key, layers: layers, bound: bound, raw: raw, shard: s}
-	sum := sha256.Sum256(raw)
+	// XXH3-128: a tile's ETag tells its versions apart, it does not
+	// stand against forgery (the tile is the server's own), and SHA-256
+	// spent some 300 µs on a 450 KB tile, a twentieth of a cold one.
+	sum := xxh3.Hash128(raw).Bytes()
 	var tag [2 + 22 + 4]byte // quotes, 128 bits in base64url, longest suffix
 	tag[0] = '"'
-	base64.RawURLEncoding.Encode(tag[1:23], sum[:16])
+	base64.RawURLEncoding.Encode(tag[1:23], sum[:])
 	for enc := range numEncodings {
 		t := append(tag[:23], etagSuffix[enc]...)
 		e.etags[enc] = string(append(t, '"'))
