@@ -285,6 +285,22 @@ func openAuditLog(ctx context.Context, opts *auditOptions, stderr io.Writer, get
 	return k.AuditLog(chain), chain, func() { st.Close() }, nil
 }
 
+// writableAuditLog is k's audit log under CSDI_AUDIT_KEY, for a command
+// that appends to it: refused when the trail's newest entry was made with
+// another key (audit.CheckKey), which appending would break. An unkeyed
+// chain is reported, for serve to warn of.
+func writableAuditLog(ctx context.Context, k audit.Keeper, getenv func(string) string) (audit.TxLog, audit.Chain, error) {
+	chain, err := auditChain("", getenv)
+	if err != nil {
+		return nil, chain, err
+	}
+	log := k.AuditLog(chain)
+	if err := audit.CheckKey(ctx, log, chain); err != nil {
+		return nil, chain, err
+	}
+	return log, chain, nil
+}
+
 // auditChain is the chain of the audit key in keyFile, else in
 // CSDI_AUDIT_KEY, else the unkeyed chain. A file's trailing newline is
 // not part of the key.

@@ -185,12 +185,8 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	// The import is in the audit trail like one over HTTP, under the
 	// actor's name.
 	if k, ok := st.(audit.Keeper); ok && !f.dryRun {
-		chain, err := auditChain("", getenv)
+		alog, _, err := writableAuditLog(ctx, k, getenv)
 		if err != nil {
-			return err
-		}
-		alog := k.AuditLog(chain)
-		if err := audit.CheckKey(ctx, alog, chain); err != nil {
 			return err
 		}
 		ed = auditing.Wrap(ed, alog)

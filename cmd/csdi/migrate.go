@@ -108,12 +108,8 @@ func rollbackCmd(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		}
 		var alog audit.Log
 		if k, ok := st.(audit.Keeper); ok {
-			chain, err := auditChain("", getenv)
-			if err != nil {
-				return err
-			}
-			alog = k.AuditLog(chain)
-			if err := audit.CheckKey(ctx, alog, chain); err != nil {
+			var err error
+			if alog, _, err = writableAuditLog(ctx, k, getenv); err != nil {
 				return err
 			}
 		}

@@ -83,16 +83,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	// in its own transaction.
 	var alog audit.TxLog
 	if k, ok := st.(audit.Keeper); ok {
-		chain, err := auditChain("", getenv)
-		if err != nil {
+		var chain audit.Chain
+		if alog, chain, err = writableAuditLog(ctx, k, getenv); err != nil {
 			return err
 		}
 		if !chain.Keyed() {
 			log.Warn("audit trail hashed without a key: set CSDI_AUDIT_KEY so that no one with database access can rewrite it unnoticed")
-		}
-		alog = k.AuditLog(chain)
-		if err := audit.CheckKey(ctx, alog, chain); err != nil {
-			return err
 		}
 		views.OnUnmasked(auditing.UnmaskedReads(alog), log)
 	}
