@@ -23,10 +23,9 @@ type readsKey struct{}
 
 // reads is one request's record of the sensitive layers it reads.
 type reads struct {
-	mu      sync.Mutex
-	full    []*fullRead // in the order first read
-	stepUp  string      // the level a full view asked for that the caller lacks
-	settled bool
+	mu     sync.Mutex
+	full   []*fullRead // in the order first read
+	stepUp string      // the level a full view asked for that the caller lacks
 }
 
 // fullRead is a sensitive layer read in full, and the features served.
@@ -40,16 +39,23 @@ func readsFrom(ctx context.Context) *reads {
 	return rd
 }
 
+// find is the full read of layer id, nil if there is none; rd.mu is held.
+func (rd *reads) find(id string) *fullRead {
+	for _, f := range rd.full {
+		if f.layer.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+
 // readFull notes that the request reads l's full view.
 func (rd *reads) readFull(l *layer.Layer) {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
-	for _, f := range rd.full {
-		if f.layer.ID == l.ID {
-			return
-		}
+	if rd.find(l.ID) == nil {
+		rd.full = append(rd.full, &fullRead{layer: l})
 	}
-	rd.full = append(rd.full, &fullRead{layer: l})
 }
 
 // needStepUp notes that authenticating at level acr would give the caller
@@ -71,10 +77,8 @@ func Served(ctx context.Context, id string, n int) {
 	}
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
-	for _, f := range rd.full {
-		if f.layer.ID == id {
-			f.features += int64(n)
-		}
+	if f := rd.find(id); f != nil {
+		f.features += int64(n)
 	}
 }
 
@@ -89,12 +93,7 @@ func ReadsInFull(ctx context.Context, id string) bool {
 	}
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
-	for _, f := range rd.full {
-		if f.layer.ID == id {
-			return true
-		}
-	}
-	return false
+	return rd.find(id) != nil
 }
 
 // Middleware records each request's reads of sensitive layers and settles
@@ -118,7 +117,6 @@ func (a *Catalog) Middleware(next http.Handler) http.Handler {
 func (a *Catalog) settle(w http.ResponseWriter, r *http.Request, rd *reads, status int) error {
 	rd.mu.Lock()
 	defer rd.mu.Unlock()
-	rd.settled = true
 	if rd.stepUp != "" && w.Header().Get("WWW-Authenticate") == "" {
 		// RFC 9110 lets any answer say that other credentials would change
 		// it; RFC 9470's error code says which.
