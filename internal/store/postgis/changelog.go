@@ -168,7 +168,10 @@ func (s *Store) Fetch(ctx context.Context, l *layer.Layer, ids []any, fn func(st
 	defer rows.Close()
 	warn := &warnings{log: s.log, layer: l.ID}
 	defer warn.summarise()
-	r := newRowReader(l, false, conn.Conn().TypeMap(), rows.FieldDescriptions(), warn)
+	r, err := newRowReader(l, false, conn.Conn().TypeMap(), rows, warn)
+	if err != nil {
+		return fmt.Errorf("postgis: fetch %s: %w", l.ID, err)
+	}
 	for rows.Next() {
 		rec, ok := r.read(rows.RawValues())
 		if !ok {

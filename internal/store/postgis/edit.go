@@ -138,7 +138,10 @@ func (t *pgTx) Get(ctx context.Context, id any) (store.Record, bool, error) {
 	defer rows.Close()
 	warn := &warnings{log: t.s.log, layer: t.l.ID}
 	defer warn.summarise()
-	r := newRowReader(t.l, false, t.tx.Conn().TypeMap(), rows.FieldDescriptions(), warn)
+	r, err := newRowReader(t.l, false, t.tx.Conn().TypeMap(), rows, warn)
+	if err != nil {
+		return store.Record{}, false, t.wrap("get", id, err)
+	}
 	for rows.Next() {
 		rec, ok := r.read(rows.RawValues())
 		if !ok {

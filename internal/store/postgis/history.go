@@ -87,7 +87,10 @@ func (s *Store) AsOf(ctx context.Context, l *layer.Layer, id any, seq int64) (st
 	defer rows.Close()
 	warn := &warnings{log: s.log, layer: l.ID}
 	defer warn.summarise()
-	r := newRowReader(l, false, conn.Conn().TypeMap(), rows.FieldDescriptions(), warn)
+	r, err := newRowReader(l, false, conn.Conn().TypeMap(), rows, warn)
+	if err != nil {
+		return rec, false, fmt.Errorf("postgis: %s/%v as of %d: %w", l.ID, id, seq, err)
+	}
 	for rows.Next() {
 		rec, found = r.read(rows.RawValues())
 	}

@@ -79,7 +79,10 @@ func (s *Store) Load(ctx context.Context, l *layer.Layer, fn func(store.Record) 
 
 	warn := &warnings{log: s.log, layer: l.ID}
 	defer warn.summarise()
-	r := newRowReader(l, guarded, conn.Conn().TypeMap(), rows.FieldDescriptions(), warn)
+	r, err := newRowReader(l, guarded, conn.Conn().TypeMap(), rows, warn)
+	if err != nil {
+		return fmt.Errorf("postgis: load %s: %w", l.ID, err)
+	}
 	done := ctx.Done()
 	for rows.Next() {
 		select {

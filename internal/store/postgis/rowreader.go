@@ -1,7 +1,9 @@
 package postgis
 
 import (
-	"github.com/jackc/pgx/v5/pgconn"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/csdi-hk/csdi/internal/layer"
@@ -32,8 +34,19 @@ type propColumn struct {
 	dec  decodeFunc
 }
 
-// newRowReader reads the rows of loadQuery(l, guarded).
-func newRowReader(l *layer.Layer, guarded bool, m *pgtype.Map, fds []pgconn.FieldDescription, warn *warnings) *rowReader {
+// newRowReader reads the rows of loadQuery(l, guarded). pgx reports a query
+// that failed on the server (a dropped connection, a restart) only through
+// rows.Err, leaving the result without columns, so a short column list is
+// that error rather than something to index into.
+func newRowReader(l *layer.Layer, guarded bool, m *pgtype.Map, rows pgx.Rows, warn *warnings) (*rowReader, error) {
+	fds := rows.FieldDescriptions()
+	if want := columnCount(l, guarded); len(fds) < want {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("the query returned %d columns, want %d", len(fds), want)
+	}
 	r := &rowReader{hasID: l.Source.IDColumn != "", srid: l.Source.SRID, warn: warn}
 	at := 0
 	if r.hasID {
@@ -50,7 +63,19 @@ func newRowReader(l *layer.Layer, guarded bool, m *pgtype.Map, fds []pgconn.Fiel
 	for i, f := range l.Fields {
 		r.props = append(r.props, propColumn{name: f.Name, typ: f.Type, dec: decoderFor(m, fds[at+i])})
 	}
-	return r
+	return r, nil
+}
+
+// columnCount is how many columns loadQuery(l, guarded) selects.
+func columnCount(l *layer.Layer, guarded bool) int {
+	n := 1 + len(l.Fields) // geometry and properties
+	if l.Source.IDColumn != "" {
+		n++
+	}
+	if guarded && reprojected(l) {
+		n++
+	}
+	return n
 }
 
 // read decodes one row; false when the row must be skipped.
