@@ -2,6 +2,7 @@ package cache
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"unsafe"
@@ -32,10 +33,42 @@ func TestInternSharesRepeatedTexts(t *testing.T) {
 			t.Fatalf("feature %d: its use is a copy of its own", i)
 		}
 	}
+	// The interface values themselves are shared, not only the bytes: a
+	// reader of many features reads one hot box per distinct value.
+	box := func(v *any) unsafe.Pointer { return (*[2]unsafe.Pointer)(unsafe.Pointer(v))[1] }
+	if box(&fs[2].Props[0]) != box(&fs[0].Props[0]) || box(&fs[3].Props[0]) != box(&fs[1].Props[0]) {
+		t.Error("repeated texts are boxed once per feature")
+	}
 	if in.fields[1] != nil {
 		t.Errorf("a field of %d distinct names is still interned", len(fs))
 	}
-	if in.fields[0] == nil || len(in.fields[0]) != 2 {
+	if in.fields[0] == nil || in.fields[0].len() != 2 {
 		t.Errorf("the use field's shared values: %v", in.fields[0])
+	}
+}
+
+// Repeated numbers share one box too, and values that differ only in ways
+// equality hides (+0 and -0) stay apart.
+func TestInternSharesRepeatedNumbers(t *testing.T) {
+	in := newInterner(2)
+	var fs []*Feature
+	for i := range 100 {
+		year := int64(1990 + i%3)
+		height := []float64{0, math.Copysign(0, -1), 3.5}[i%3]
+		f := &Feature{Props: []any{year, height}}
+		in.intern(f)
+		fs = append(fs, f)
+	}
+	box := func(v *any) unsafe.Pointer { return (*[2]unsafe.Pointer)(unsafe.Pointer(v))[1] }
+	for i, f := range fs[3:] {
+		if f.Props[0] != int64(1990+i%3) || box(&f.Props[0]) != box(&fs[i%3].Props[0]) {
+			t.Fatalf("feature %d: year %v not the shared box", i+3, f.Props[0])
+		}
+		if box(&f.Props[1]) != box(&fs[i%3].Props[1]) {
+			t.Fatalf("feature %d: height not the shared box", i+3)
+		}
+	}
+	if math.Signbit(fs[0].Props[1].(float64)) || !math.Signbit(fs[1].Props[1].(float64)) {
+		t.Error("+0 and -0 were merged")
 	}
 }
