@@ -9,8 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -25,81 +23,6 @@ import (
 )
 
 const faultAdminKey = "s3cret-admin-key"
-
-// faultServer is a `csdi serve` process whose end the test watches.
-type faultServer struct {
-	*liveServer
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when the process has ended
-	err    error         // how it ended, once exited is closed
-	logs   *syncBuffer
-}
-
-// startFaultServer runs the csdi binary's serve with env and waits until
-// it is ready; it is stopped (SIGINT) when the test ends if still running.
-func startFaultServer(t *testing.T, env map[string]string) *faultServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(csdiBinary(t), "serve")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "CSDI_ADDR=" + addr}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	s := &faultServer{liveServer: &liveServer{base: "http://" + addr}, cmd: cmd, exited: make(chan struct{}), logs: &syncBuffer{}}
-	cmd.Stdout, cmd.Stderr = s.logs, s.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		s.err = cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			_ = cmd.Process.Signal(os.Interrupt)
-			select {
-			case <-s.exited:
-			case <-time.After(30 * time.Second):
-				_ = cmd.Process.Kill()
-				t.Errorf("csdi serve did not stop within 30 s of SIGINT")
-			}
-		}
-		if t.Failed() {
-			t.Logf("csdi serve log (last 8 KB):\n%s", lastBytes(s.logs.String(), 8000))
-		}
-	})
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case <-s.exited:
-			t.Fatalf("csdi serve exited early: %v\n%s", s.err, s.logs.String())
-		default:
-		}
-		if resp, err := http.Get(s.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("csdi serve not ready within 2 minutes\n%s", s.logs.String())
-	return nil
-}
-
-func lastBytes(s string, n int) string {
-	if len(s) > n {
-		return s[len(s)-n:]
-	}
-	return s
-}
 
 // faultRead is one read of the load: when it started, what it got.
 type faultRead struct {
@@ -268,7 +191,7 @@ func TestFaultDatabaseRestartUnderLoad(t *testing.T) {
 	if err := run(ctx, []string{"demo", "-database", pg.URL, "-buildings", "20000"}, io.Discard, io.Discard, func(string) string { return "" }); err != nil {
 		t.Fatal(err)
 	}
-	s := startFaultServer(t, map[string]string{
+	s := startServeProcess(t, map[string]string{
 		"CSDI_DATABASE_URL": pg.URL, "CSDI_ADMIN_KEY": faultAdminKey, "CSDI_PRIVACY_KEY": testPrivacyKey,
 	})
 	conn, err := pgx.Connect(ctx, pg.URL)
@@ -470,7 +393,7 @@ func TestFaultDatabaseRestartUnderLoad(t *testing.T) {
 // middle of it, and checks that the download completes, that new
 // connections are refused meanwhile, and that the server then exits
 // cleanly.
-func testDrain(t *testing.T, s *faultServer) {
+func testDrain(t *testing.T, s *serveProcess) {
 	client := &http.Client{Transport: &http.Transport{
 		DisableCompression: true,
 		// A small receive buffer keeps most of the download on the

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -49,69 +48,9 @@ func csdiBinary(t *testing.T) string {
 	return binaryPath
 }
 
-// replica is a `csdi serve` child process.
-type replica struct {
-	*liveServer
-	cmd *exec.Cmd
-}
-
-// startReplica runs the csdi binary's serve with env added to a minimal
-// environment, and waits until /readyz answers 200.
-func startReplica(t *testing.T, env map[string]string) *replica {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(csdiBinary(t), "serve")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "CSDI_ADDR=" + addr}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	logs := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Errorf("replica %s did not stop within 30 s of SIGINT", addr)
-		}
-		if t.Failed() {
-			t.Logf("replica %s log:\n%s", addr, logs.String())
-		}
-	})
-	r := &replica{liveServer: &liveServer{base: "http://" + addr}, cmd: cmd}
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		select {
-		case err := <-exited:
-			t.Fatalf("replica exited early: %v\n%s", err, logs.String())
-		default:
-		}
-		if resp, err := http.Get(r.base + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return r
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("replica not ready within 2 minutes\n%s", logs.String())
-	return nil
-}
-
 // waitVisible polls path on every replica until ok accepts its answer and
 // returns how long each took; it fails the test past limit.
-func waitVisible(t *testing.T, rs []*replica, path string, limit time.Duration, ok func(status int, body []byte) bool) []time.Duration {
+func waitVisible(t *testing.T, rs []*serveProcess, path string, limit time.Duration, ok func(status int, body []byte) bool) []time.Duration {
 	t.Helper()
 	start := time.Now()
 	took := make([]time.Duration, len(rs))
@@ -140,7 +79,7 @@ func TestReplicasConverge(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"CSDI_DATABASE_URL": url, "CSDI_ADMIN_KEY": "s3cret-admin-key", "CSDI_PRIVACY_KEY": testPrivacyKey}
-	rs := []*replica{startReplica(t, env), startReplica(t, env)}
+	rs := []*serveProcess{startServeProcess(t, env), startServeProcess(t, env)}
 
 	for i, r := range rs {
 		v := r.json(t, "/readyz")
@@ -272,7 +211,7 @@ func TestReplicasConverge(t *testing.T) {
 }
 
 // write sends an authorised write and checks its status.
-func (r *replica) write(t *testing.T, method, path, body string, want int) *http.Response {
+func (r *serveProcess) write(t *testing.T, method, path, body string, want int) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest(method, r.base+path, strings.NewReader(body))
 	if body != "" {
@@ -301,7 +240,7 @@ func TestKilledMidWriteLeavesTheLayerAsBefore(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"CSDI_DATABASE_URL": url, "CSDI_ADMIN_KEY": "s3cret-admin-key", "CSDI_PRIVACY_KEY": testPrivacyKey}
-	r := startReplica(t, env)
+	r := startServeProcess(t, env)
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -375,7 +314,7 @@ func TestKilledMidWriteLeavesTheLayerAsBefore(t *testing.T) {
 		t.Errorf("after the kill: %d features (sum %s), change log at %d; before: %d (%s), %d", n, sum, seq, n0, sum0, seq0)
 	}
 	// A new server serves exactly that.
-	r2 := startReplica(t, env)
+	r2 := startServeProcess(t, env)
 	if got := r2.json(t, "/collections/public_toilets/items?limit=1")["numberMatched"].(float64); int64(got) != n0 {
 		t.Errorf("a restarted server serves %v features, want %d", got, n0)
 	}
