@@ -17,25 +17,23 @@ import "math"
 const maxInternedValues = 4096
 
 // interner holds, per field, the shared box of each distinct value; a nil
-// entry is a field not (or no longer) interned.
+// map is a field not (or no longer) interned.
 type interner struct {
-	fields []*fieldValues
+	fields []map[internKey]any
 }
 
-// fieldValues is one field's shared boxes, by kind of value; a field's
-// values are of one kind, the others stay empty.
-type fieldValues struct {
-	texts   map[string]any
-	numbers map[uint64]any // float64 bits
-	ints    map[int64]any
+// internKey is a value as the interner tells values apart: a float by its
+// bits, so that +0 and -0 stay apart and a NaN is found again.
+type internKey struct {
+	text string
+	bits uint64
+	kind uint8 // 1 text, 2 integer, 3 float
 }
-
-func (v *fieldValues) len() int { return len(v.texts) + len(v.numbers) + len(v.ints) }
 
 func newInterner(fields int) *interner {
-	in := &interner{fields: make([]*fieldValues, fields)}
+	in := &interner{fields: make([]map[internKey]any, fields)}
 	for i := range in.fields {
-		in.fields[i] = &fieldValues{texts: map[string]any{}, numbers: map[uint64]any{}, ints: map[int64]any{}}
+		in.fields[i] = map[internKey]any{}
 	}
 	return in
 }
@@ -47,34 +45,26 @@ func (in *interner) intern(f *Feature) {
 		if i >= len(in.fields) || in.fields[i] == nil {
 			continue
 		}
-		fv := in.fields[i]
-		var shared any
-		var found bool
+		var k internKey
 		switch v := v.(type) {
 		case string:
-			shared, found = fv.texts[v]
+			k = internKey{text: v, kind: 1}
 		case int64:
-			shared, found = fv.ints[v]
+			k = internKey{bits: uint64(v), kind: 2}
 		case float64:
-			shared, found = fv.numbers[math.Float64bits(v)]
+			k = internKey{bits: math.Float64bits(v), kind: 3}
 		default:
 			continue
 		}
-		if found {
+		m := in.fields[i]
+		if shared, ok := m[k]; ok {
 			f.Props[i] = shared
 			continue
 		}
-		if fv.len() == maxInternedValues {
+		if len(m) == maxInternedValues {
 			in.fields[i] = nil // too varied: leave its values as they come
 			continue
 		}
-		switch v := v.(type) {
-		case string:
-			fv.texts[v] = f.Props[i]
-		case int64:
-			fv.ints[v] = f.Props[i]
-		case float64:
-			fv.numbers[math.Float64bits(v)] = f.Props[i]
-		}
+		m[k] = v
 	}
 }

@@ -42,7 +42,7 @@ func TestInternSharesRepeatedTexts(t *testing.T) {
 	if in.fields[1] != nil {
 		t.Errorf("a field of %d distinct names is still interned", len(fs))
 	}
-	if in.fields[0] == nil || in.fields[0].len() != 2 {
+	if in.fields[0] == nil || len(in.fields[0]) != 2 {
 		t.Errorf("the use field's shared values: %v", in.fields[0])
 	}
 }
