@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -47,12 +46,7 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 // until it is ready; the server stops when the test ends.
 func startServe(t *testing.T, env map[string]string) *liveServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	env["CSDI_ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}

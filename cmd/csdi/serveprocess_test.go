@@ -24,12 +24,7 @@ type serveProcess struct {
 // minimal environment and waits until /readyz answers 200; it is stopped (SIGINT) when the test ends if still running.
 func startServeProcess(t *testing.T, env map[string]string) *serveProcess {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	cmd := exec.Command(csdiBinary(t), "serve")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "CSDI_ADDR=" + addr}
 	for k, v := range env {
@@ -84,4 +79,16 @@ func lastBytes(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// freeAddr is a loopback address with a port free a moment ago, for a
+// server the test starts.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }
