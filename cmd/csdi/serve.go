@@ -231,7 +231,7 @@ func catalogue(ctx context.Context, cfg *config.Config, st store.Store, log *slo
 	}
 	// All discovered layers are passed, not only the published ones, so a
 	// config entry cannot republish a sensitive table under another name.
-	return layer.MarkSensitive(merged, all), nil
+	return layer.Protect(merged, all), nil
 }
 
 // claimedOnly keeps the discovered layers that a configured layer names.

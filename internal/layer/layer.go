@@ -86,8 +86,8 @@ type Source struct {
 	SRID           int    `yaml:"srid" json:"srid"` // of the stored geometry
 }
 
-// Access is who may read a layer. The access issue fills in the rules; the
-// serving core treats every layer as public.
+// Access is who may read a layer; auth.CanSee and auth.CanSeeUnmasked
+// apply it.
 type Access struct {
 	Level       string   `yaml:"level" json:"level,omitempty"` // public | internal | restricted
 	Departments []string `yaml:"departments" json:"departments,omitempty"`

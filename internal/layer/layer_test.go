@@ -1,6 +1,7 @@
 package layer
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -79,7 +80,7 @@ func TestSensitivityFollowsTheTable(t *testing.T) {
 		{ID: "flagged", Source: Source{Table: "t"}, Sensitive: true},
 		{ID: "masked", Source: Source{Table: "u"}, Masking: &Masking{Geometry: "snap:100"}},
 	}
-	out := MarkSensitive(merged, discovered)
+	out := Protect(merged, discovered)
 	var sensitive []string
 	for _, l := range out {
 		if l.Sensitive {
@@ -93,7 +94,41 @@ func TestSensitivityFollowsTheTable(t *testing.T) {
 		t.Errorf("the alias of a masked table does not take its masking: %+v", out[3].Masking)
 	}
 	if merged[2].Sensitive {
-		t.Error("MarkSensitive changed its input")
+		t.Error("Protect changed its input")
+	}
+}
+
+func TestAccessFollowsTheTable(t *testing.T) {
+	discovered := []Layer{
+		{ID: "clinics", Source: Source{Schema: "public", Table: "clinics"}, Department: "DH",
+			Access: Access{Level: "restricted", Departments: []string{"SWD", "HA"}}},
+		{ID: "roads", Source: Source{Schema: "public", Table: "roads"}, Access: Access{Level: "internal"}},
+		{ID: "cases", Source: Source{Schema: "public", Table: "cases"}, Sensitive: true,
+			Access: Access{Unmasked: []string{"SWD"}}},
+	}
+	configured := []Layer{
+		{ID: "clinics", Source: Source{Table: "clinics"}, Title: Text{En: "Clinics"}}, // retitled only
+		{ID: "clinics-wide", Source: Source{Table: "CLINICS"}, Access: Access{Level: "public"}},
+		{ID: "clinics-narrow", Source: Source{Table: "clinics"},
+			Access: Access{Level: "restricted", Departments: []string{"HA", "LandsD"}}},
+		{ID: "roads", Source: Source{Table: "roads"}, Access: Access{Level: "restricted"}},
+		{ID: "cases", Source: Source{Table: "cases"}, Access: Access{Unmasked: []string{"SWD", "HKPF"}}},
+	}
+	got := map[string]Access{}
+	for _, l := range Protect(Merge(configured, discovered), discovered) {
+		got[l.ID] = l.Access
+	}
+	want := map[string]Access{
+		"clinics":        {Level: "restricted", Departments: []string{"SWD", "HA"}},
+		"clinics-wide":   {Level: "restricted", Departments: []string{"SWD", "HA"}},
+		"clinics-narrow": {Level: "restricted", Departments: []string{"HA"}},
+		"roads":          {Level: "restricted"},
+		"cases":          {Unmasked: []string{"SWD"}},
+	}
+	for id, w := range want {
+		if !reflect.DeepEqual(got[id], w) {
+			t.Errorf("%s: access %+v, want %+v (configuration may only tighten the table's access)", id, got[id], w)
+		}
 	}
 }
 
