@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
+	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/httpx"
 )
 
@@ -144,4 +146,74 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// privateAnswers keeps what authenticated callers read out of shared
+// caches. Their answers may hold an internal or restricted layer, or a
+// sensitive layer's full view; Vary names the credential headers, but
+// X-API-Key is no Authorization header to a cache (RFC 9111 section 3.5),
+// so the answer itself says it is for this caller only, whatever
+// freshness the handler chose for the public.
+func privateAnswers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !auth.PrincipalFrom(r.Context()).Authenticated() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&privateWriter{ResponseWriter: w}, r)
+	})
+}
+
+// privateWriter makes a response's Cache-Control private before its
+// header is sent.
+type privateWriter struct {
+	http.ResponseWriter
+	sent bool
+}
+
+func (w *privateWriter) WriteHeader(code int) {
+	if !w.sent {
+		w.sent = true
+		h := w.Header()
+		h.Set("Cache-Control", privateCacheControl(h.Get("Cache-Control")))
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *privateWriter) Write(b []byte) (int, error) {
+	if !w.sent {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush lets streaming encoders push partial responses through.
+func (w *privateWriter) Flush() {
+	if !w.sent {
+		w.WriteHeader(http.StatusOK)
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *privateWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// privateCacheControl is cc for one caller's cache only: no-store and
+// private stay as they are; public and s-maxage (shared caches' own
+// lifetime) go, and private comes first.
+func privateCacheControl(cc string) string {
+	out := []string{"private"}
+	for _, d := range strings.Split(cc, ",") {
+		d = strings.TrimSpace(d)
+		name, _, _ := strings.Cut(strings.ToLower(d), "=")
+		switch name {
+		case "no-store", "private":
+			return cc
+		case "", "public", "s-maxage", "proxy-revalidate":
+			continue
+		}
+		out = append(out, d)
+	}
+	return strings.Join(out, ", ")
 }

@@ -206,3 +206,54 @@ func TestUnauditedFullReadsAreRefused(t *testing.T) {
 		t.Errorf("anonymous masked read while the audit trail is down: %d", res.StatusCode)
 	}
 }
+
+// What an authenticated caller reads is for that caller's cache only:
+// every answer carrying the full view says private, whatever the handler's
+// own freshness (the immutable versions, the public tiles' max-age); the
+// public's answers keep theirs.
+func TestFullViewAnswersArePrivate(t *testing.T) {
+	ts, _, key := newMaskedServer(t)
+	items := "/collections/" + demo.ElderlyHomeCareID + "/items"
+	_, body := getWith(t, ts, items+"?limit=1", key)
+	m := regexp.MustCompile(`"id":("?[^,"]+"?)`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no feature id in %s", body)
+	}
+	id := strings.Trim(m[1], `"`)
+	for _, p := range []string{
+		items + "?limit=3", items + "/" + id, items + "?f=csv", items + "?f=html",
+		"/collections/" + demo.ElderlyHomeCareID + "/queryables",
+		"/collections/" + demo.ElderlyHomeCareID + "/tiles/WebMercatorQuad/10/446/836",
+		"/collections/roads/tiles/WebMercatorQuad/10/446/836",
+		"/collections", "/api",
+	} {
+		res, _ := getWith(t, ts, p, key)
+		cc := res.Header.Get("Cache-Control")
+		if !strings.HasPrefix(cc, "private") && !strings.Contains(cc, "no-store") {
+			t.Errorf("GET %s with a key: %d, Cache-Control %q, want private", p, res.StatusCode, cc)
+		}
+		if strings.Contains(cc, "public") || strings.Contains(cc, "s-maxage") {
+			t.Errorf("GET %s with a key: Cache-Control %q still speaks to shared caches", p, cc)
+		}
+	}
+	res, _ := getWith(t, ts, "/collections/roads/tiles/WebMercatorQuad/10/446/836", "")
+	if cc := res.Header.Get("Cache-Control"); strings.Contains(cc, "private") || cc == "" {
+		t.Errorf("a public tile to the public: Cache-Control %q, want its shared freshness", cc)
+	}
+}
+
+func TestPrivateCacheControl(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                                    "private",
+		"public, max-age=86400, immutable":    "private, max-age=86400, immutable",
+		"max-age=60, s-maxage=600":            "private, max-age=60",
+		"no-store":                            "no-store",
+		"private, max-age=60":                 "private, max-age=60",
+		"Public, Max-Age=5, proxy-revalidate": "private, Max-Age=5",
+		"no-cache":                            "private, no-cache",
+	} {
+		if got := privateCacheControl(in); got != want {
+			t.Errorf("privateCacheControl(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -191,6 +191,7 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 	heavy := heavyClass(lim.LowZoomMax())
 	h = longTransfers(cfg.Server.TransferTimeout, heavy, log, h)
 	h = lim.Middleware(heavy, h) // after authentication: limits are per principal
+	h = privateAnswers(h)
 	h = auth.Middleware(verifier, func(w http.ResponseWriter, r *http.Request, err error) {
 		if ch := auth.Challenge(err); auth.Status(err) == http.StatusUnauthorized && ch != "" {
 			w.Header().Set("WWW-Authenticate", ch)
