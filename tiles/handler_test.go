@@ -3,10 +3,10 @@ package tiles
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/csdi-hk/csdi/tiles/tilecache"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,12 +14,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/httpx"
 	"github.com/csdi-hk/csdi/internal/layer"
+	"github.com/csdi-hk/csdi/tiles/tilecache"
 )
 
 // catalog is a fixed Catalog for the handler tests.
@@ -347,5 +349,39 @@ func TestHandlerNoBuffer(t *testing.T) {
 		layers := decodeTile(t, w.Body.Bytes(), tc.buffer)
 		b := float64(tc.buffer)
 		pixelBound(orb.Bound{Min: orb.Point{-b, 96}, Max: orb.Point{200, 304}}, (200+b)*208)(t, layers[0].Features[0].Geometry)
+	}
+}
+
+// AdmitRender is asked only for a tile the cache does not hold, with its
+// zoom; what it refuses is answered as it says (the server's busy 503),
+// and a cached tile is served without asking.
+func TestAdmitRenderOnlyOnMisses(t *testing.T) {
+	snap := build(t, newLayer("l"), pixelRecord(int64(1), orb.Polygon{square(100, 96, 200, 304)}))
+	var asked []int
+	busy := false
+	mux := http.NewServeMux()
+	NewHandler(catalog{"l": snap}, Options{AdmitRender: func(ctx context.Context, z int) (func(), error) {
+		asked = append(asked, z)
+		if busy {
+			return nil, &httpx.Error{Status: http.StatusServiceUnavailable, Msg: "busy", RetryAfter: time.Second}
+		}
+		return func() {}, nil
+	}}).Register(mux)
+	path := "/tiles/l/" + tilePath(testTile) + ".mvt"
+	if w := get(mux, path); w.Code != http.StatusOK {
+		t.Fatalf("cold: %d %s", w.Code, w.Body)
+	}
+	busy = true
+	if w := get(mux, path); w.Code != http.StatusOK {
+		t.Errorf("cached while renders are refused: %d, want it served", w.Code)
+	}
+	if !slices.Equal(asked, []int{testTile.Z}) {
+		t.Errorf("asked for %v, want once for zoom %d (the miss only)", asked, testTile.Z)
+	}
+	other := testTile
+	other.X++
+	w := get(mux, "/tiles/l/"+tilePath(other)+".mvt")
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != "1" {
+		t.Errorf("refused render: %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
 	}
 }

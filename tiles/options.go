@@ -1,5 +1,7 @@
 package tiles
 
+import "context"
+
 // Options tune the encoder. The zero value means the defaults.
 type Options struct {
 	// Views, when set, chooses per request which layers are seen and
@@ -24,6 +26,11 @@ type Options struct {
 	CacheControl string
 	// CacheBytes bounds the tile cache (default tilecache's, 256 MiB).
 	CacheBytes int64
+	// AdmitRender, when set, is asked before a tile the cache does not
+	// hold is rendered, with the tile's zoom; it returns the release of
+	// what it granted, or the error to answer with (the server bounds
+	// concurrent low-zoom renders this way). Cached tiles never ask.
+	AdmitRender func(ctx context.Context, z int) (release func(), err error)
 }
 
 // Defaults applied by withDefaults.

@@ -1,6 +1,9 @@
 package tiles
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+)
 
 // TestOptionsDefaults checks the zero value means the defaults, a negative
 // value turns the buffer or simplification off, and applying the defaults
@@ -19,7 +22,7 @@ func TestOptionsDefaults(t *testing.T) {
 	}
 	for _, tc := range tests {
 		once := tc.in.withDefaults()
-		if twice := once.withDefaults(); twice != once {
+		if twice := once.withDefaults(); !reflect.DeepEqual(twice, once) {
 			t.Errorf("%+v: defaults applied twice give %+v, once %+v", tc.in, twice, once)
 		}
 		if once.pixelBuffer() != tc.pixelBuffer || once.Simplify != tc.simplify || once.Extent != tc.extent {

@@ -30,7 +30,16 @@ func (h *Handler) serveTile(w http.ResponseWriter, r *http.Request, s *TileMatri
 	}
 	e, err := h.tiles.Get(r.Context(), h.cacheKey(s, snaps, t), layerIDs(snaps),
 		s.WorldBound(t, h.opts.Extent, h.opts.pixelBuffer()),
-		func(ctx context.Context) ([]byte, error) { return h.render(ctx, s, t, snaps) })
+		func(ctx context.Context) ([]byte, error) {
+			if h.opts.AdmitRender != nil {
+				release, err := h.opts.AdmitRender(ctx, t.Z)
+				if err != nil {
+					return nil, err
+				}
+				defer release()
+			}
+			return h.render(ctx, s, t, snaps)
+		})
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // Error is an error with an HTTP status and a message meant for the client.
@@ -18,6 +21,9 @@ type Error struct {
 	Status int
 	Msg    string
 	Err    error
+	// RetryAfter, when set, is sent as Retry-After: the refusal is a
+	// passing overload, expected under load, and not logged as a failure.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -75,7 +81,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var he *Error
 	switch {
 	case errors.As(err, &he):
-		if he.Status >= 500 {
+		if he.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(he.RetryAfter.Seconds())))))
+		} else if he.Status >= 500 {
 			Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:

@@ -1,6 +1,7 @@
 package limits
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -79,6 +80,22 @@ func (l *Limiter) LowZoomMax() int { return l.lowZoomMax }
 // Heavy is the limiter's bound on heavy requests, for work that finds out
 // it is heavy only once under way (a tile that misses the tile cache).
 func (l *Limiter) Heavy() *Heavy { return l.heavy }
+
+// Admit is the heavy bound for work that finds out it is heavy only once
+// under way (a low-zoom tile that missed the tile cache): it waits for
+// room in class as Middleware does, and refuses the same way, with a 503
+// problem (an *httpx.Error with RetryAfter) counted by OnReject. A tile
+// the cache holds never gets here, so cold renders cannot make warm tiles
+// wait.
+func (l *Limiter) Admit(ctx context.Context, class string) (release func(), err error) {
+	release, err = l.heavy.Acquire(ctx, class)
+	if err == nil || ctx.Err() != nil {
+		return release, err
+	}
+	l.reject(class)
+	return nil, &httpx.Error{Status: http.StatusServiceUnavailable, Err: err, RetryAfter: l.heavy.RetryAfter(),
+		Msg: "the server is busy with other requests of this kind (" + class + "); try again shortly"}
+}
 
 // Middleware limits requests on their way to next; it runs after
 // authentication, reading the principal from the context. classify names

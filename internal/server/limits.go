@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -11,11 +12,11 @@ import (
 )
 
 // heavyClass names the bound a request counts against: downloads (items
-// as CSV or GeoPackage), imports, and tiles at zoom lowZoomMax or below,
-// whose render reaches over a whole layer. Read from the path, as the mux
-// will route it, so the rule needs nothing from the handlers; a low-zoom
-// tile the tile cache holds passes the bound too, quickly.
-func heavyClass(lowZoomMax int) func(*http.Request) string {
+// as CSV or GeoPackage) and imports. Read from the path, as the mux will
+// route it, so the rule needs nothing from the handlers. Low-zoom tiles
+// are bounded only when they must be rendered (admitLowZoomRenders): a
+// tile the cache holds is as cheap at z0 as at z16.
+func heavyClass() func(*http.Request) string {
 	return func(r *http.Request) string {
 		// The escaped path, split as the mux splits it: an id with an
 		// escaped slash stays one segment here as there.
@@ -31,9 +32,6 @@ func heavyClass(lowZoomMax int) func(*http.Request) string {
 			if download(r) {
 				return limits.Downloads
 			}
-		case n == 5 && seg[0] == "tiles" && lowZoom(seg[2], lowZoomMax),
-			n == 7 && seg[0] == "collections" && seg[2] == "tiles" && lowZoom(seg[4], lowZoomMax):
-			return limits.LowZoomTiles
 		}
 		return ""
 	}
@@ -58,9 +56,17 @@ func segments(path string, seg []string) int {
 	}
 }
 
-func lowZoom(z string, lowZoomMax int) bool {
-	n, err := strconv.Atoi(z)
-	return err == nil && n >= 0 && n <= lowZoomMax
+// admitLowZoomRenders bounds the renders of tiles at lim's low zooms,
+// which reach over a whole layer, so that a burst of them cannot take
+// every core from the tiles the cache answers.
+func admitLowZoomRenders(lim *limits.Limiter) func(context.Context, int) (func(), error) {
+	lowZoomMax := lim.LowZoomMax()
+	return func(ctx context.Context, z int) (func(), error) {
+		if z > lowZoomMax {
+			return func() {}, nil
+		}
+		return lim.Admit(ctx, limits.LowZoomTiles)
+	}
 }
 
 // download reports whether an items request asks for a whole-result file,

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,7 +22,7 @@ import (
 )
 
 func TestHeavyClass(t *testing.T) {
-	classify := heavyClass(10)
+	classify := heavyClass()
 	cases := []struct {
 		method, target, accept, want string
 	}{
@@ -36,18 +37,19 @@ func TestHeavyClass(t *testing.T) {
 		{"GET", "/collections/roads/items/7?f=csv", "", ""},
 		{"POST", "/collections/roads/import", "", limits.Imports},
 		{"POST", "/collections/roads/items", "", ""},
-		{"GET", "/tiles/roads,lamps/10/855/439.mvt", "", limits.LowZoomTiles},
-		{"GET", "/tiles/roads/0/0/0", "", limits.LowZoomTiles},
+		{"GET", "/tiles/roads,lamps/10/855/439.mvt", "", ""},
+		{"GET", "/tiles/roads/0/0/0", "", ""},
 		{"GET", "/tiles/roads/11/1710/878.mvt", "", ""},
-		{"GET", "/tiles/WebMercatorQuad/8/109/213", "", limits.LowZoomTiles},
-		{"GET", "/collections/roads/tiles/WebMercatorQuad/9/219/427", "", limits.LowZoomTiles},
+		{"GET", "/tiles/WebMercatorQuad/8/109/213", "", ""},
+		{"GET", "/collections/roads/tiles/WebMercatorQuad/9/219/427", "", ""},
 		{"GET", "/collections/roads/tiles/WebMercatorQuad/16/28102/54880", "", ""},
 		{"GET", "/collections/roads/tiles/WebMercatorQuad/tilejson.json", "", ""},
 		{"GET", "/tiles/roads/tilejson.json", "", ""},
 		{"GET", "/tiles/roads/x/1/1", "", ""},
 		{"GET", "/tiles/roads/-1/0/0", "", ""},
+		// Low-zoom tiles are bounded when rendered, not by their path.
+		{"GET", "/tiles/a%2Fb/3/1/1", "", ""},
 		// An escaped slash keeps the id one segment, as the mux routes it.
-		{"GET", "/tiles/a%2Fb/3/1/1", "", limits.LowZoomTiles},
 		{"GET", "/collections/a%2Fb/items?f=csv", "", limits.Downloads},
 		{"GET", "/a/b/c/d/e/f/g/h/i/j", "", ""},
 		{"GET", "/", "", ""},
@@ -60,9 +62,6 @@ func TestHeavyClass(t *testing.T) {
 		if got := classify(r); got != tc.want {
 			t.Errorf("%s %s (Accept %q): %q, want %q", tc.method, tc.target, tc.accept, got, tc.want)
 		}
-	}
-	if got := heavyClass(-1)(httptest.NewRequest("GET", "/tiles/roads/0/0/0", nil)); got != "" {
-		t.Errorf("low_zoom_max -1: a z0 tile is %q, want no class", got)
 	}
 }
 
@@ -95,7 +94,7 @@ func TestHeavyDownloadsDoNotStarveTiles(t *testing.T) {
 	mux.HandleFunc("GET /tiles/{layers}/{z}/{x}/{y}", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "tile")
 	})
-	h := lim.Middleware(heavyClass(lim.LowZoomMax()), mux)
+	h := lim.Middleware(heavyClass(), mux)
 
 	var wg sync.WaitGroup
 	codes := make([]int, bound)
@@ -137,6 +136,56 @@ func TestHeavyDownloadsDoNotStarveTiles(t *testing.T) {
 	}
 }
 
+// Low-zoom renders wait for room in their bound, and are refused with a
+// 503 and Retry-After once the queue time runs out; renders above the low
+// zooms never wait.
+func TestLowZoomRendersAreBounded(t *testing.T) {
+	no := false
+	lim, err := limits.New(limits.Config{
+		RateLimit:         &no,
+		HeavyConcurrency:  limits.HeavyConcurrency{LowZoomTiles: 1},
+		HeavyQueueTimeout: 20 * time.Millisecond,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rejected []string
+	lim.OnReject = func(class string) { rejected = append(rejected, class) }
+	admit := admitLowZoomRenders(lim)
+	ctx := context.Background()
+	release, err := admit(ctx, lim.LowZoomMax())
+	if err != nil {
+		t.Fatalf("first low-zoom render: %v", err)
+	}
+	if _, err := admit(ctx, 0); err == nil {
+		t.Fatal("a second low-zoom render was admitted past a bound of one")
+	} else {
+		var he *httpx.Error
+		if !errors.As(err, &he) || he.Status != http.StatusServiceUnavailable || he.RetryAfter < time.Second {
+			t.Errorf("refusal %v, want a 503 with a Retry-After", err)
+		}
+		w := httptest.NewRecorder()
+		httpx.WriteError(w, httptest.NewRequest("GET", "/tiles/roads/0/0/0", nil), err)
+		if w.Code != 503 || w.Header().Get("Retry-After") != "1" || w.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("written as %d, Retry-After %q, %s", w.Code, w.Header().Get("Retry-After"), w.Header().Get("Content-Type"))
+		}
+	}
+	deep, err := admit(ctx, lim.LowZoomMax()+1)
+	if err != nil {
+		t.Fatalf("a render above the low zooms waited on their bound: %v", err)
+	}
+	deep()
+	release()
+	again, err := admit(ctx, 3)
+	if err != nil {
+		t.Fatalf("after the release: %v", err)
+	}
+	again()
+	if len(rejected) != 1 || rejected[0] != limits.LowZoomTiles {
+		t.Errorf("OnReject saw %v, want one low_zoom_tiles", rejected)
+	}
+}
+
 // TestLongTransfers runs a real server with a write timeout shorter than
 // a slow response: an ordinary route is cut off, a download is not.
 func TestLongTransfers(t *testing.T) {
@@ -145,7 +194,7 @@ func TestLongTransfers(t *testing.T) {
 		io.WriteString(w, "done")
 	})
 	log := slog.New(slog.DiscardHandler)
-	srv := httptest.NewUnstartedServer(longTransfers(time.Minute, heavyClass(10), log, slow))
+	srv := httptest.NewUnstartedServer(longTransfers(time.Minute, heavyClass(), log, slow))
 	srv.Config.WriteTimeout = 50 * time.Millisecond
 	srv.Start()
 	defer srv.Close()
