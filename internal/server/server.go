@@ -130,6 +130,7 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 		MaxTileBytes: cfg.Tiles.MaxTileBytes,
 		CacheControl: cfg.Tiles.CacheControl,
 		CacheBytes:   cfg.Tiles.CacheBytes,
+		AdmitRender:  admitLowZoomRenders(lim),
 	}
 	var featureViews features.Views
 	styleHandler := styles.NewHandler(c)
@@ -188,7 +189,7 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 		h = b.Access.Middleware(h) // full reads of sensitive layers are audited at the first byte
 	}
 	h = auditing.Middleware(h)
-	heavy := heavyClass(lim.LowZoomMax())
+	heavy := heavyClass()
 	h = longTransfers(cfg.Server.TransferTimeout, heavy, log, h)
 	h = lim.Middleware(heavy, h) // after authentication: limits are per principal
 	h = privateAnswers(h)
@@ -262,6 +263,15 @@ func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// maxHeaderBytes bounds a request's header, its query string included.
+// Above the CQL2 filter limit, even with every byte percent-encoded (three
+// times as long) and the other headers (a token, cookies) beside it: a
+// filter too long is then read and refused by the filter's own 400, which
+// says what the limit is, not by net/http's plain-text 431.
+func maxHeaderBytes(maxFilterBytes int) int {
+	return max(64<<10, 3*maxFilterBytes+32<<10)
+}
+
 // Serve answers on ln until ctx is cancelled, then drains in-flight
 // requests for up to the configured shutdown timeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
@@ -271,7 +281,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       s.cfg.Server.ReadTimeout,
 		WriteTimeout:      s.cfg.Server.WriteTimeout,
 		IdleTimeout:       s.cfg.Server.IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes(s.cfg.Features.MaxFilterBytes),
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	if len(s.cfg.Auth.OIDC) > 0 {

@@ -1,0 +1,111 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/csdi-hk/csdi/internal/cache"
+	"github.com/csdi-hk/csdi/internal/config"
+	"github.com/csdi-hk/csdi/internal/demo"
+	"github.com/csdi-hk/csdi/internal/httpx"
+)
+
+// serveDemo runs the demo on a real listener through Serve, with its
+// http.Server settings (header limit, timeouts), until the test ends.
+func serveDemo(t *testing.T, adjust func(*config.Config)) string {
+	t.Helper()
+	lg := slog.New(slog.DiscardHandler)
+	c := cache.New(demoStore{}, demo.Layers(), lg)
+	if err := c.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adjust != nil {
+		adjust(cfg)
+	}
+	srv, err := NewWith(cfg, c, lg, "v-test", Backends{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// A filter over the configured length, even percent-encoded whole, reaches
+// the filter's own check: a 400 problem naming the limit, not net/http's
+// plain-text 431 for a header too large.
+func TestFilterOverItsLimitIsAProblem(t *testing.T) {
+	for _, limit := range []int{0, 4 << 10} { // the default 64 KiB, and a configured one
+		base := serveDemo(t, func(c *config.Config) {
+			if limit > 0 {
+				c.Features.MaxFilterBytes = limit
+			}
+		})
+		max := limit
+		if max == 0 {
+			max = 64 << 10
+		}
+		// Every byte of "'é'" is escaped: the worst case of encoding.
+		filter := "name IN (" + strings.Repeat("'éé',", max/7+10) + "'é')" // just over the limit
+		target := base + "/collections/" + demo.BuildingsID + "/items?filter=" + url.QueryEscape(filter)
+		res, err := http.Get(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var p httpx.Problem
+		if res.StatusCode != http.StatusBadRequest || res.Header.Get("Content-Type") != "application/problem+json" ||
+			json.Unmarshal(body, &p) != nil || !strings.Contains(p.Detail, "more than the limit") {
+			t.Errorf("limit %d, a %d-byte filter (%d in the URL): %d %s %.200s", max, len(filter), len(target), res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
+	}
+}
+
+// The server's slow-client bound: a request whose header does not arrive
+// within read_header_timeout is cut off, freeing its connection.
+func TestSlowHeadersAreCutOff(t *testing.T) {
+	base := serveDemo(t, func(c *config.Config) { c.Server.ReadHeaderTimeout = 100 * time.Millisecond })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET /healthz HTTP/1.1\r\nHost: x\r\n"); err != nil { // never finished
+		t.Fatal(err)
+	}
+	if err := conn.SetReadDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	b, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("the server kept a half-sent request open for %v: %v", time.Since(start), err)
+	}
+	if strings.Contains(string(b), "200 OK") {
+		t.Errorf("an unfinished request was answered: %q", b)
+	}
+}
