@@ -53,7 +53,8 @@ func newObserver(version string) *observer {
 		requests: reg.CounterVec("csdi_http_requests_total",
 			"HTTP requests answered, by route pattern, method and status.", "route", "method", "status"),
 		duration: reg.HistogramVec("csdi_http_request_duration_seconds",
-			"Time to answer an HTTP request, by route pattern and method.", metrics.DurationBuckets, "route", "method"),
+			"Time to answer an HTTP request, by route pattern, method and status class (2xx..5xx: a refusal is fast, an answer slower).",
+			metrics.DurationBuckets, "route", "method", "status"),
 		rateLimited: reg.CounterVec("csdi_rate_limited_total",
 			"Requests refused by the limits, by class: a rate class (429) or a heavy-request class (503).", "class"),
 	}
@@ -81,12 +82,21 @@ func (o *observer) observe(route, method string, status int, d time.Duration) {
 	if !ok {
 		s, _ = o.series.LoadOrStore(k, &requestSeries{
 			count:    o.requests.With(route, method, strconv.Itoa(status)),
-			duration: o.duration.With(route, method),
+			duration: o.duration.With(route, method, statusClass(status)),
 		})
 	}
 	rs := s.(*requestSeries)
 	rs.count.Inc()
 	rs.duration.Observe(d.Seconds())
+}
+
+// statusClass is the class of an HTTP status, "2xx" to "5xx": the
+// histograms' label, which keeps their series few.
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return string(rune('0'+status/100)) + "xx"
 }
 
 // collectCache reports each layer's cached features and their memory, per
