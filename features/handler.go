@@ -135,6 +135,17 @@ func (h *Handler) snapshot(r *http.Request, id string) (*cache.Snapshot, error) 
 	return s, nil
 }
 
+// visible reports whether request r may see collection id, choosing no
+// view (so reading nothing).
+func (h *Handler) visible(r *http.Request, id string) bool {
+	for _, l := range h.layers(r) {
+		if l.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // layers lists the collections a request may see.
 func (h *Handler) layers(r *http.Request) []*layer.Layer {
 	if h.opts.Views != nil {

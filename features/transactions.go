@@ -124,11 +124,13 @@ func (h *Handler) authorizedWrite(w http.ResponseWriter, r *http.Request, fn fun
 	}
 	// The caller's view decides whether the collection exists for them;
 	// a write then goes to the layer itself, never to a masked view's
-	// schema or ids (an editor may read a sensitive layer masked).
-	if _, err := h.snapshot(r, r.PathValue("collectionId")); err != nil {
-		return err
-	}
+	// schema or ids (an editor may read a sensitive layer masked). Asked
+	// of the layer list, not a view: a write reads nothing of the full
+	// view, so it must not be audited as a read of it.
 	s, ok := h.cat.Snapshot(r.PathValue("collectionId"))
+	if ok && !h.visible(r, s.Layer().ID) {
+		ok = false
+	}
 	if !ok {
 		return httpx.NotFound("there is no collection %q; /collections lists them", truncate(r.PathValue("collectionId")))
 	}

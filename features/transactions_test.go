@@ -636,3 +636,61 @@ func FuzzWrite(f *testing.F) {
 		}
 	})
 }
+
+// viewsOf is a Views that shows some layers of a catalogue and counts the
+// views chosen: a read of a sensitive layer's full view is audited when
+// its view is chosen, so a write, which reads nothing, must choose none.
+type viewsOf struct {
+	cat    *liveCatalog
+	hidden string
+	chosen int
+}
+
+func (v *viewsOf) Layers(r *http.Request) []*layer.Layer {
+	var ls []*layer.Layer
+	for _, l := range v.cat.Layers() {
+		if l.ID != v.hidden {
+			ls = append(ls, l)
+		}
+	}
+	return ls
+}
+
+func (v *viewsOf) Snapshot(r *http.Request, id string) (*cache.Snapshot, bool) {
+	v.chosen++
+	if id == v.hidden {
+		return nil, false
+	}
+	return v.cat.Snapshot(id)
+}
+
+func TestWritesChooseNoView(t *testing.T) {
+	cat := &liveCatalog{}
+	for _, l := range writetest.Layers() {
+		cat.layers = append(cat.layers, &l)
+	}
+	cat.ed = newMemEditor(cat.layers)
+	if err := cat.sync(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	views := &viewsOf{cat: cat, hidden: writetest.Parcels}
+	opts := testOptions()
+	opts.Views = views
+	opts.Writes = &WriteOptions{Editor: cat.ed, Authorize: auth.AdminKey(testKey), MaxBodyBytes: 64 << 10, Synced: cat.sync}
+	mux := http.NewServeMux()
+	NewHandler(cat, opts).Register(mux)
+
+	if res := send(t, mux, "POST", "/collections/"+writetest.Sites+"/items", aSite); res.Status != http.StatusCreated {
+		t.Fatalf("POST: %d %s", res.Status, res.Body)
+	}
+	if res := send(t, mux, "DELETE", "/collections/"+writetest.Sites+"/items/S1", ""); res.Status != http.StatusNoContent {
+		t.Fatalf("DELETE: %d %s", res.Status, res.Body)
+	}
+	if views.chosen != 0 {
+		t.Errorf("two writes chose %d views: each would be audited as a read", views.chosen)
+	}
+	// A layer the caller may not see still does not exist for writes.
+	if res := send(t, mux, "POST", "/collections/"+writetest.Parcels+"/items", aSite); res.Status != http.StatusNotFound {
+		t.Errorf("POST to a hidden layer: %d, want 404", res.Status)
+	}
+}
