@@ -104,13 +104,7 @@ func (l *Limiter) Middleware(classify func(*http.Request) string, next http.Hand
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if l.rateLimit {
 			if class, wait, ok := l.take(r); !ok {
-				l.reject(class)
-				secs := retrySeconds(wait)
-				w.Header().Set("Retry-After", strconv.Itoa(secs))
-				httpx.WriteError(w, r, &httpx.Error{
-					Status: http.StatusTooManyRequests,
-					Msg:    fmt.Sprintf("too many requests from this client; try again in %d s", secs),
-				})
+				l.tooMany(w, r, class, wait)
 				return
 			}
 		}
@@ -134,6 +128,34 @@ func (l *Limiter) Middleware(classify func(*http.Request) string, next http.Hand
 		}
 		defer release()
 		next.ServeHTTP(w, r)
+	})
+}
+
+// LimitRefused is for a request whose credentials were refused, before
+// its 401 is written: it is charged to its address as an anonymous
+// request, so a flood of bogus keys or tokens is limited (and counted)
+// like any anonymous flood instead of passing every limit. It reports
+// whether it answered 429 instead.
+func (l *Limiter) LimitRefused(w http.ResponseWriter, r *http.Request) bool {
+	if !l.rateLimit {
+		return false
+	}
+	r = r.WithContext(auth.WithPrincipal(r.Context(), auth.Principal{})) // the anonymous
+	class, wait, ok := l.take(r)
+	if !ok {
+		l.tooMany(w, r, class, wait)
+	}
+	return !ok
+}
+
+// tooMany answers 429 with the wait for the next token as Retry-After.
+func (l *Limiter) tooMany(w http.ResponseWriter, r *http.Request, class string, wait time.Duration) {
+	l.reject(class)
+	secs := retrySeconds(wait)
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	httpx.WriteError(w, r, &httpx.Error{
+		Status: http.StatusTooManyRequests,
+		Msg:    fmt.Sprintf("too many requests from this client; try again in %d s", secs),
 	})
 }
 

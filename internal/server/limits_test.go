@@ -251,6 +251,21 @@ func TestServerRateLimits(t *testing.T) {
 	if codes[0] != 200 || codes[1] != 200 || codes[2] != http.StatusTooManyRequests {
 		t.Errorf("statuses %v, want 200 200 429", codes)
 	}
+	// Bad credentials are no way around the limit: each is charged to its
+	// address as an anonymous request, and once the bucket is empty the
+	// answer is 429, not yet another signature check's 401.
+	codes = codes[:0]
+	for range 3 {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/conformance", nil)
+		r.RemoteAddr = "198.51.100.7:4000"
+		r.Header.Set("X-API-Key", "csdi_not-a-key")
+		srv.Handler().ServeHTTP(w, r)
+		codes = append(codes, w.Code)
+	}
+	if codes[0] != 401 || codes[1] != 401 || codes[2] != http.StatusTooManyRequests {
+		t.Errorf("bad keys: statuses %v, want 401 401 429", codes)
+	}
 	// Loopback callers (the test suite, benchmarks) are not limited.
 	for range 5 {
 		w := httptest.NewRecorder()

@@ -194,6 +194,9 @@ func NewWith(cfg *config.Config, c *cache.Cache, log *slog.Logger, version strin
 	h = lim.Middleware(heavy, h) // after authentication: limits are per principal
 	h = privateAnswers(h)
 	h = auth.Middleware(verifier, func(w http.ResponseWriter, r *http.Request, err error) {
+		if auth.Status(err) == http.StatusUnauthorized && lim.LimitRefused(w, r) {
+			return // a flood of bad credentials is limited like the anonymous
+		}
 		if ch := auth.Challenge(err); auth.Status(err) == http.StatusUnauthorized && ch != "" {
 			w.Header().Set("WWW-Authenticate", ch)
 		}
