@@ -40,18 +40,55 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	st, err := openStore(ctx, cfg, log)
+	// Listen first: /healthz answers while the store opens and the layers
+	// load, the rest 503 until the server is in place.
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+	}
+	front := server.Listen(cfg, ln, log)
+	fail := func(err error) error {
+		if cerr := front.Close(); cerr != nil {
+			log.Warn("closing the listener", "err", cerr)
+		}
 		return err
 	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return fail(err)
+	}
 	defer st.Close()
+	srv, err := build(ctx, cfg, st, log, getenv)
+	if err != nil {
+		return fail(err)
+	}
+	srv.Start(ctx)
+	front.Use(srv)
+	if cfg.Server.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.Server.MetricsAddr)
+		if err != nil {
+			return fail(fmt.Errorf("listen for metrics on %s: %w", cfg.Server.MetricsAddr, err))
+		}
+		// Metrics failing is no reason to stop serving maps: it is logged.
+		go func() {
+			if err := srv.ServeMetrics(ctx, mln); err != nil {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+	}
+	return front.Run(ctx)
+}
+
+// build loads the catalogue of st into the cache, starts following the
+// change log and assembles the server over them.
+func build(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger, getenv func(string) string) (*server.Server, error) {
 	layers, err := catalogue(ctx, cfg, st, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if *cfg.Database.AutoMigrate {
 		if err := migrateStore(ctx, st, layers, log); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// The change log's head is read before the load, so nothing committed
@@ -67,7 +104,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	c := cache.New(st, layers, log)
 	views, err := maskedViews(cfg, c, layers, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	start := time.Now()
 	if err := c.Load(ctx); err != nil {
@@ -85,7 +122,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	if k, ok := st.(audit.Keeper); ok {
 		var chain audit.Chain
 		if alog, chain, err = writableAuditLog(ctx, k, getenv); err != nil {
-			return err
+			return nil, err
 		}
 		if !chain.Keyed() {
 			log.Warn("audit trail hashed without a key: set CSDI_AUDIT_KEY so that no one with database access can rewrite it unnoticed")
@@ -105,29 +142,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 		go backends.Syncer.Run(ctx)
 	}
 
-	ln, err := net.Listen("tcp", cfg.Server.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
-	}
-	srv, err := server.NewWith(cfg, c, log, version(), backends)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	if cfg.Server.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", cfg.Server.MetricsAddr)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("listen for metrics on %s: %w", cfg.Server.MetricsAddr, err)
-		}
-		// Metrics failing is no reason to stop serving maps: it is logged.
-		go func() {
-			if err := srv.ServeMetrics(ctx, mln); err != nil {
-				log.Error("metrics listener stopped", "err", err)
-			}
-		}()
-	}
-	return srv.Serve(ctx, ln)
+	return server.NewWith(cfg, c, log, version(), backends)
 }
 
 // migrator is a store with a csdi schema to install: the change log and

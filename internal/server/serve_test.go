@@ -109,3 +109,65 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 		t.Errorf("an unfinished request was answered: %q", b)
 	}
 }
+
+// Until the server is in place the front answers /healthz as alive and
+// /readyz 503 with Retry-After, and closes any other request's connection
+// unanswered (a proxy then tries another replica); then it hands every
+// request to the server, and drains on cancel.
+func TestFrontAnswersWhileStarting(t *testing.T) {
+	lg := slog.New(slog.DiscardHandler)
+	cfg, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := Listen(cfg, ln, lg)
+	base := "http://" + ln.Addr().String()
+	get := func(path string) (*http.Response, error) {
+		t.Helper()
+		res, err := http.Get(base + path)
+		if err != nil {
+			return nil, err
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res, nil
+	}
+	if res, err := get("/healthz"); err != nil || res.StatusCode != 200 {
+		t.Errorf("/healthz while starting: %v %v, want 200 (alive)", res, err)
+	}
+	if res, err := get("/readyz"); err != nil || res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" ||
+		res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("/readyz while starting: %v %v, want a 503 problem with Retry-After", res, err)
+	}
+	for _, p := range []string{"/collections", "/tiles/roads/0/0/0"} {
+		if res, err := get(p); err == nil {
+			t.Errorf("%s while starting: %d, want the connection closed unanswered", p, res.StatusCode)
+		}
+	}
+
+	c := cache.New(demoStore{}, demo.Layers(), lg)
+	if err := c.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := NewWith(cfg, c, lg, "v-test", Backends{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	front.Use(srv)
+	for _, p := range []string{"/readyz", "/collections"} {
+		if res, err := get(p); err != nil || res.StatusCode != 200 {
+			t.Errorf("%s once in place: %v %v", p, res, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- front.Run(ctx) }()
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+}

@@ -278,42 +278,24 @@ func maxHeaderBytes(maxFilterBytes int) int {
 // Serve answers on ln until ctx is cancelled, then drains in-flight
 // requests for up to the configured shutdown timeout.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: s.cfg.Server.ReadHeaderTimeout,
-		ReadTimeout:       s.cfg.Server.ReadTimeout,
-		WriteTimeout:      s.cfg.Server.WriteTimeout,
-		IdleTimeout:       s.cfg.Server.IdleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes(s.cfg.Features.MaxFilterBytes),
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	f := Listen(s.cfg, ln, s.log)
+	s.Start(ctx)
+	f.Use(s)
+	return f.Run(ctx)
+}
+
+// Start does what s needs done once before it serves: fetching the
+// identity providers' keys now rather than on the first token (a failure
+// is retried when a token needs them).
+func (s *Server) Start(ctx context.Context) {
+	if len(s.cfg.Auth.OIDC) == 0 {
+		return
 	}
-	if len(s.cfg.Auth.OIDC) > 0 {
-		// Fetch the identity providers' keys now rather than on the
-		// first token; a failure is retried when a token needs them.
-		go func() {
-			if err := s.verifier.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("auth: cannot fetch the identity providers' keys yet", "err", err)
-			}
-		}()
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	s.log.Info("serving", "addr", ln.Addr().String())
-	select {
-	case err := <-done:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	s.log.Info("shutting down", "drain", s.cfg.Server.ShutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	go func() {
+		if err := s.verifier.Refresh(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("auth: cannot fetch the identity providers' keys yet", "err", err)
+		}
+	}()
 }
 
 type health struct {
