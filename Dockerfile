@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
+# The Go image pins go.mod's go line, so the build never fetches a toolchain.
 # csdi: one static binary on a distroless base, running as non-root.
 #   docker build -t csdi .        (docker-compose.yml builds it for you)
 
-FROM golang:1.26 AS build
+FROM golang:1.26.8 AS build
 WORKDIR /src
 # Modules first, so that a source change reuses the downloaded modules.
 COPY go.mod go.sum ./

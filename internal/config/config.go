@@ -118,8 +118,9 @@ type Tiles struct {
 
 // Writes configures the write API (OGC API Features Part 4, imports).
 type Writes struct {
-	// AdminKey authorises every write until per-department access control
-	// exists (CSDI_ADMIN_KEY); empty disables writes over HTTP.
+	// AdminKey is one admin credential: in the file only its hash
+	// ("sha256:…", as csdi apikey prints it), the key itself only from
+	// the environment (CSDI_ADMIN_KEY). Empty: no such key.
 	AdminKey string `yaml:"admin_key"`
 	// RequireIfMatch makes PUT, PATCH and DELETE without If-Match fail
 	// with 428, so no one overwrites an edit they have not seen.
@@ -165,6 +166,9 @@ func Load(path string, env func(string) string) (*Config, error) {
 		if err := Decode(f, &c); err != nil {
 			return nil, fmt.Errorf("config %s: %w", path, err)
 		}
+		if k := c.Writes.AdminKey; k != "" && !strings.HasPrefix(k, HashPrefix) {
+			return nil, fmt.Errorf("config %s: writes.admin_key holds a key in plain text; a config file keeps keys only as hashes: put its hash there (csdi apikey prints one) or pass the key in CSDI_ADMIN_KEY", path)
+		}
 	}
 	if err := c.override(env); err != nil {
 		return nil, err
@@ -175,6 +179,10 @@ func Load(path string, env func(string) string) (*Config, error) {
 	}
 	return &c, nil
 }
+
+// HashPrefix starts a key's hash in the configuration, as auth.HashAPIKey
+// writes it.
+const HashPrefix = "sha256:"
 
 // Decode parses YAML strictly: an unknown setting is an error, not ignored.
 func Decode(r io.Reader, c *Config) error {

@@ -69,6 +69,7 @@ func TestBadConfig(t *testing.T) {
 		{"bad zooms", "layers:\n  - id: a\n    min_zoom: 9\n    max_zoom: 3\n", nil, "zoom range"},
 		{"database url", "database:\n  url: mysql://x\n", nil, "database.url"},
 		{"tile buffer", "tiles:\n  buffer: 5000\n", nil, "tiles.buffer"},
+		{"admin key in plain text", "writes:\n  admin_key: s3cret-admin-key\n", nil, "writes.admin_key holds a key in plain text"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/csdi-hk/csdi/internal/auth"
 	"github.com/csdi-hk/csdi/internal/cache"
 	"github.com/csdi-hk/csdi/internal/config"
 	"github.com/csdi-hk/csdi/internal/demo"
@@ -169,5 +170,32 @@ func TestFrontAnswersWhileStarting(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("run: %v", err)
+	}
+}
+
+// The admin key works the same given as its hash (the only form a config
+// file may hold) or as the key itself (CSDI_ADMIN_KEY): /metrics, for
+// admins only on the public listener, opens to it either way.
+func TestAdminKeyAsHashOrKey(t *testing.T) {
+	const key = "csdi_admin-test-key-0123456789"
+	for _, configured := range []string{auth.HashAPIKey(key), key} {
+		base := serveDemo(t, func(c *config.Config) { c.Writes.AdminKey = configured })
+		for _, tc := range []struct {
+			key  string
+			want int
+		}{{key, 200}, {"", 404}, {"csdi_other", 401}} {
+			req, _ := http.NewRequest("GET", base+"/metrics", nil)
+			if tc.key != "" {
+				req.Header.Set("X-API-Key", tc.key)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tc.want {
+				t.Errorf("admin key configured as %.10s…, /metrics with %q: %d, want %d", configured, tc.key, res.StatusCode, tc.want)
+			}
+		}
 	}
 }

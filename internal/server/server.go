@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -60,12 +61,17 @@ type Backends struct {
 }
 
 // authenticator checks the configured API keys and identity providers;
-// CSDI_ADMIN_KEY, when set, is one more key with the admin role.
+// the admin key (writes.admin_key: a hash, or the key itself from
+// CSDI_ADMIN_KEY), when set, is one more key with the admin role.
 func authenticator(cfg *config.Config, log *slog.Logger) (*auth.Verifier, error) {
 	ac := cfg.Auth
-	if cfg.Writes.AdminKey != "" {
+	if k := cfg.Writes.AdminKey; k != "" {
+		hash := k
+		if !strings.HasPrefix(k, config.HashPrefix) {
+			hash = auth.HashAPIKey(k)
+		}
 		ac.APIKeys = append(append([]auth.APIKey(nil), ac.APIKeys...), auth.APIKey{
-			Name: "admin", Department: "csdi", Roles: []auth.Role{auth.Admin}, Hash: auth.HashAPIKey(cfg.Writes.AdminKey),
+			Name: "admin", Department: "csdi", Roles: []auth.Role{auth.Admin}, Hash: hash,
 		})
 	}
 	v, err := auth.New(ac, auth.Options{Logger: log})
