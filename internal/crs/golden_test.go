@@ -2,7 +2,6 @@ package crs_test
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,11 +21,13 @@ var update = flag.Bool("update", false, "regenerate testdata/crs golden files wi
 const goldenDir = "../../testdata/crs"
 
 // golden describes one reference file. Every data line is "x y lon lat",
-// x y in the file's SRID; cs2cs was run in the direction the file names,
-// fed and read in EPSG axis order (northing/latitude first).
+// x y in the file's SRID and lon lat in its geographic CRS (WGS 84 unless
+// geo says otherwise); cs2cs was run in the direction the file names, fed
+// and read in EPSG axis order (northing/latitude first).
 type golden struct {
 	file    string
 	srid    int
+	geo     int    // the lon/lat columns' SRID; 0 means EPSG:4326
 	fromWGS bool   // generated lon/lat → srid rather than srid → lon/lat
 	axes    string // what x and y are
 	inFmt   string // how inputs are written, in cs2cs's axis order
@@ -39,7 +40,7 @@ var goldens = []golden{
 		srid:   2326,
 		axes:   "easting northing",
 		inFmt:  "%.3f %.3f",
-		points: func() [][2]float64 { return spread(1200, 800000, 870000, 800000, 850000) },
+		points: hk1980Points,
 	},
 	{
 		file:    "wgs84_hk1980.txt",
@@ -47,16 +48,38 @@ var goldens = []golden{
 		fromWGS: true,
 		axes:    "easting northing",
 		inFmt:   "%.9f %.9f",
-		points:  func() [][2]float64 { return spread(1000, 113.83, 114.50, 22.14, 22.59) },
+		points:  hkLonLatPoints,
 	},
 	{
 		file:   "cgcs2000_wgs84.txt",
 		srid:   4490,
 		axes:   "lon lat",
 		inFmt:  "%.9f %.9f",
-		points: func() [][2]float64 { return spread(20, 73.5, 135, 18, 53.5) },
+		points: func() [][2]float64 { return spread(1000, 73.5, 135, 18, 53.5) },
+	},
+	{
+		file:   "hk1980_cgcs2000.txt",
+		srid:   2326,
+		geo:    4490,
+		axes:   "easting northing",
+		inFmt:  "%.3f %.3f",
+		points: hk1980Points,
+	},
+	{
+		file:    "cgcs2000_hk1980.txt",
+		srid:    2326,
+		geo:     4490,
+		fromWGS: true,
+		axes:    "easting northing",
+		inFmt:   "%.9f %.9f",
+		points:  hkLonLatPoints,
 	},
 }
+
+// hk1980Points and hkLonLatPoints cover the whole territory with a margin,
+// in HK1980 Grid metres and in degrees.
+func hk1980Points() [][2]float64   { return spread(1200, 800000, 870000, 800000, 850000) }
+func hkLonLatPoints() [][2]float64 { return spread(1000, 113.83, 114.50, 22.14, 22.59) }
 
 // spread returns n deterministic, evenly scattered points in the box, with
 // the four corners first: a Halton (2, 3) sequence covers a region more
@@ -83,12 +106,56 @@ func halton(i, base int) float64 {
 
 func (g golden) path() string { return filepath.Join(goldenDir, g.file) }
 
-func (g golden) cs2csArgs() []string {
-	from, to := fmt.Sprintf("EPSG:%d", g.srid), "EPSG:4326"
-	if g.fromWGS {
-		from, to = to, from
+func (g golden) geoSRID() int {
+	if g.geo == 0 {
+		return 4326
 	}
-	return []string{"-f", "%.9f", from, to}
+	return g.geo
+}
+
+// cs2csSteps returns the cs2cs runs that make the file, each fed the
+// previous one's output. EPSG has no transformation between HK1980 and
+// CGCS2000, so a direct `cs2cs EPSG:2326 EPSG:4490` takes a "ballpark"
+// path that ignores the HK1980 datum shift (~270 m); those files chain
+// through WGS 84, as csdi does.
+func (g golden) cs2csSteps() [][]string {
+	crss := []int{g.srid, g.geoSRID()}
+	if g.fromWGS {
+		crss[0], crss[1] = crss[1], crss[0]
+	}
+	if crss[0] != 4326 && crss[1] != 4326 {
+		crss = []int{crss[0], 4326, crss[1]}
+	}
+	var steps [][]string
+	for i := 1; i < len(crss); i++ {
+		steps = append(steps, []string{"-f", "%.9f",
+			fmt.Sprintf("EPSG:%d", crss[i-1]), fmt.Sprintf("EPSG:%d", crss[i])})
+	}
+	return steps
+}
+
+// command is the shell pipeline cs2csSteps runs, for the file's header.
+func (g golden) command() string {
+	var runs []string
+	for _, args := range g.cs2csSteps() {
+		runs = append(runs, "cs2cs "+strings.Join(args, " "))
+	}
+	return strings.Join(runs, " | ")
+}
+
+// runCS2CS pipes input through the cs2cs steps and returns the output lines.
+func (g golden) runCS2CS(input string) ([]string, error) {
+	data := input
+	for _, args := range g.cs2csSteps() {
+		cmd := exec.Command("cs2cs", args...)
+		cmd.Stdin = strings.NewReader(data)
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("running cs2cs %s: %w", strings.Join(args, " "), err)
+		}
+		data = string(out)
+	}
+	return strings.Split(strings.TrimSpace(data), "\n"), nil
 }
 
 // regenerate runs cs2cs over the file's points and writes the file.
@@ -98,7 +165,7 @@ func (g golden) regenerate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("finding PROJ: %v", err)
 	}
-	var in bytes.Buffer
+	var in strings.Builder
 	var inputs []string
 	for _, p := range g.points() {
 		// cs2cs reads EPSG axis order: northing/latitude first.
@@ -106,22 +173,19 @@ func (g golden) regenerate(t *testing.T) {
 		inputs = append(inputs, line)
 		fmt.Fprintln(&in, line)
 	}
-	cmd := exec.Command("cs2cs", g.cs2csArgs()...)
-	cmd.Stdin = &in
-	out, err := cmd.Output()
+	outputs, err := g.runCS2CS(in.String())
 	if err != nil {
-		t.Fatalf("running cs2cs: %v", err)
+		t.Fatal(err)
 	}
-	outputs := strings.Split(strings.TrimSpace(string(out)), "\n")
 	if len(outputs) != len(inputs) {
 		t.Fatalf("cs2cs gave %d lines for %d points", len(outputs), len(inputs))
 	}
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: %d reference points from PROJ %s.\n", g.file, len(inputs), version)
-	fmt.Fprintf(&b, "# Columns: %s in EPSG:%d, lon lat in EPSG:4326. Generated by\n", g.axes, g.srid)
+	fmt.Fprintf(&b, "# Columns: %s in EPSG:%d, lon lat in EPSG:%d. Generated by\n", g.axes, g.srid, g.geoSRID())
 	fmt.Fprintf(&b, "# `go test ./internal/crs -run Golden -update`, which runs\n")
-	fmt.Fprintf(&b, "#   cs2cs %s\n", strings.Join(g.cs2csArgs(), " "))
+	fmt.Fprintf(&b, "#   %s\n", g.command())
 	fmt.Fprintf(&b, "# on lines in EPSG axis order (northing easting, lat lon) and swaps back.\n")
 	for i, line := range inputs {
 		a, err := fields(line)
@@ -216,7 +280,7 @@ func TestGolden(t *testing.T) {
 			g.regenerate(t)
 		}
 		pts := readGolden(t, g.path())
-		if g.srid == 2326 && len(pts) < 1000 {
+		if len(pts) < 1000 {
 			t.Errorf("%s: %d points, want at least 1000", g.file, len(pts))
 		}
 		toTol, fromTol := toleranceSameWay, toleranceOtherWay
@@ -224,7 +288,7 @@ func TestGolden(t *testing.T) {
 			toTol, fromTol = fromTol, toTol
 		}
 		t.Run(g.file+"/to_lonlat", func(t *testing.T) {
-			tr, err := crs.ToLonLat(g.srid)
+			tr, err := chain(g.srid, g.geoSRID())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,7 +305,7 @@ func TestGolden(t *testing.T) {
 			}
 		})
 		t.Run(g.file+"/from_lonlat", func(t *testing.T) {
-			tr, err := crs.FromLonLat(g.srid)
+			tr, err := chain(g.geoSRID(), g.srid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -262,6 +326,19 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chain composes srid a → WGS 84 → srid b, as csdi's encoders do.
+func chain(a, b int) (crs.Transform, error) {
+	first, err := crs.ToLonLat(a)
+	if err != nil {
+		return nil, err
+	}
+	second, err := crs.FromLonLat(b)
+	if err != nil {
+		return nil, err
+	}
+	return func(x, y float64) (float64, float64) { return second(first(x, y)) }, nil
 }
 
 // groundDistance is the distance in metres between two nearby lon/lat
