@@ -563,31 +563,72 @@ func (c *compiler) isNull(n IsNull) (boolFn, error) {
 	return func(p []any, g orb.Geometry) tri { return triOf(x.fn(p, g).k == vNull) }, nil
 }
 
+// arith compiles an arithmetic node and the chain down its left operands
+// (a + b - c is Arith{-, Arith{+, a, b}, c}) in a loop, so a long flat
+// chain costs no recursion here nor per feature when evaluated.
 func (c *compiler) arith(n Arith) (cval, error) {
-	l, err := c.value(n.L)
-	if err != nil {
-		return cval{}, err
-	}
-	r, err := c.value(n.R)
-	if err != nil {
-		return cval{}, err
-	}
-	if l.t != tyNumber || r.t != tyNumber {
-		return cval{}, errorf("arithmetic needs numbers: %s", mismatch(l, r, tyNumber))
-	}
-	op := n.Op
-	cv := cval{t: tyNumber, desc: Text(n) + " is a number", fn: func(p []any, g orb.Geometry) value {
-		a, b := l.fn(p, g), r.fn(p, g)
-		if !a.isNum() || !b.isNum() {
-			return null
+	spine := []Arith{n}
+	for {
+		l, ok := spine[len(spine)-1].L.(Arith)
+		if !ok {
+			break
 		}
-		return arithmetic(op, a, b)
-	}}
-	if l.konst && r.konst {
-		v := cv.fn(nil, nil)
-		cv.fn, cv.konst = func([]any, orb.Geometry) value { return v }, true
+		spine = append(spine, l)
 	}
-	return cv, nil
+	acc, err := c.value(spine[len(spine)-1].L)
+	if err != nil {
+		return cval{}, err
+	}
+	var steps []arithStep
+	for i := len(spine) - 1; i >= 0; i-- {
+		r, err := c.value(spine[i].R)
+		if err != nil {
+			return cval{}, err
+		}
+		if acc.t != tyNumber || r.t != tyNumber {
+			return cval{}, errorf("arithmetic needs numbers: %s", mismatch(acc, r, tyNumber))
+		}
+		acc.t = tyNumber
+		if acc.konst && r.konst {
+			// A constant prefix is computed once, as a constant subtree is.
+			v := arithStep{spine[i].Op, r.fn}.apply(acc.fn(nil, nil), nil, nil)
+			acc.fn = func([]any, orb.Geometry) value { return v }
+			continue
+		}
+		acc.konst = false
+		steps = append(steps, arithStep{spine[i].Op, r.fn})
+	}
+	acc.desc = Text(n) + " is a number"
+	if len(steps) == 0 {
+		return acc, nil
+	}
+	first := acc.fn
+	acc.fn = func(p []any, g orb.Geometry) value {
+		v := first(p, g)
+		for _, s := range steps {
+			if v = s.apply(v, p, g); v.k == vNull {
+				return v
+			}
+		}
+		return v
+	}
+	return acc, nil
+}
+
+// arithStep is one link of a compiled chain: the operator and its right
+// operand.
+type arithStep struct {
+	op string
+	r  valFn
+}
+
+// apply computes a op r; a non-number on either side makes NULL.
+func (s arithStep) apply(a value, p []any, g orb.Geometry) value {
+	b := s.r(p, g)
+	if !a.isNum() || !b.isNum() {
+		return null
+	}
+	return arithmetic(s.op, a, b)
 }
 
 // arithmetic computes a op b. Integer + - * stay exact unless they

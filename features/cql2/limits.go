@@ -33,9 +33,29 @@ func tooDeep(lim Limits) string {
 	return fmt.Sprintf("expression nested more than %d levels deep", lim.MaxDepth)
 }
 
+// isArithOp reports whether op (lower case) is an arithmetic operator.
+func isArithOp(op string) bool {
+	switch op {
+	case "+", "-", "*", "/", "%", "div", "^":
+		return true
+	}
+	return false
+}
+
+// sameChain reports whether an arithmetic operation child, as the left
+// operand of parent, continues a flat left-associative chain such as
+// a + b - c or a * b / c. Like the arguments of AND and OR, the links of a
+// chain count as one level of depth: a long sum is long, not deep. ^ is
+// right-associative, so a ^ chain nests.
+func sameChain(parent, child string) bool {
+	return isArithOp(parent) && isArithOp(child) && parent != "^" && child != "^" &&
+		arithPrec(parent) == arithPrec(child)
+}
+
 // depth returns the height of the expression tree (a leaf is 1), giving up
 // once it exceeds max so that a degenerate tree costs no more than max steps
-// per branch.
+// per branch. A flat arithmetic chain is one level (see sameChain), walked
+// in a loop.
 func depth(e Expr, max int) int {
 	if max <= 0 {
 		return 1
@@ -74,7 +94,15 @@ func depth(e Expr, max int) int {
 	case IsNull:
 		visit(n.X)
 	case Arith:
-		visit(n.L, n.R)
+		for {
+			visit(n.R)
+			l, ok := n.L.(Arith)
+			if !ok || !sameChain(n.Op, l.Op) {
+				visit(n.L)
+				break
+			}
+			n = l
+		}
 	case Func:
 		visit(n.Args...)
 	case Spatial:

@@ -19,10 +19,11 @@ func ParseJSON(src []byte, lim Limits) (Expr, error) {
 	if len(src) > lim.MaxLength {
 		return nil, tooLong(len(src), lim)
 	}
-	// Every expression level costs at most three JSON levels ({"args":[{),
-	// so reject deeper documents before encoding/json recurses into them.
-	if off, ok := jsonNesting(src, 3*lim.MaxDepth+8); !ok {
-		e := &SyntaxError{Offset: off, Msg: tooDeep(lim)}
+	// encoding/json stops at 10000 levels itself; failing first names the
+	// offset plainly. Expression depth is checked while converting, where
+	// a flat arithmetic chain (two JSON levels a link) costs nothing.
+	if off, ok := jsonNesting(src, maxJSONNesting); !ok {
+		e := &SyntaxError{Offset: off, Msg: fmt.Sprintf("JSON nested more than %d levels deep", maxJSONNesting)}
 		e.Line, e.Column = lineCol(string(src), off)
 		return nil, e
 	}
@@ -38,8 +39,8 @@ func ParseJSON(src []byte, lim Limits) (Expr, error) {
 		e.Line, e.Column = lineCol(string(src), off)
 		return nil, e
 	}
-	p := jsonParser{}
-	e, err := p.expr(v, "$")
+	p := jsonParser{lim: lim}
+	e, err := p.expr(v, &jsonPath{seg: "$"})
 	if err != nil {
 		return nil, err
 	}
@@ -94,20 +95,75 @@ func jsonSyntaxError(src []byte, err error) error {
 	return e
 }
 
-type jsonParser struct{}
+// maxJSONNesting bounds arrays and objects within objects, below
+// encoding/json's own limit of 10000.
+const maxJSONNesting = 9000
 
-func (jsonParser) errf(path, format string, args ...any) *SyntaxError {
-	return &SyntaxError{Path: path, Msg: fmt.Sprintf(format, args...)}
+// jsonPath is where a member sits, as a chain of segments joined only when
+// an error names it: joining eagerly would cost the square of a long
+// arithmetic chain's length.
+type jsonPath struct {
+	up  *jsonPath
+	seg string
 }
 
-func (p jsonParser) built(path string, n Expr) (Expr, error) {
+func (p *jsonPath) dot(name string) *jsonPath { return &jsonPath{p, "." + name} }
+
+func (p *jsonPath) index(i int) *jsonPath { return &jsonPath{p, "[" + strconv.Itoa(i) + "]"} }
+
+func (p *jsonPath) String() string {
+	var segs []string
+	for ; p != nil; p = p.up {
+		segs = append(segs, p.seg)
+	}
+	var b strings.Builder
+	for i := len(segs) - 1; i >= 0; i-- {
+		b.WriteString(segs[i])
+	}
+	return b.String()
+}
+
+// jsonParser converts decoded JSON to an Expr, counting expression depth
+// as depth() does so a too-deep filter is refused at the member where it
+// crosses the limit.
+type jsonParser struct {
+	lim   Limits
+	depth int
+}
+
+// enter counts one expression level for the member at path.
+func (p *jsonParser) enter(path *jsonPath) error {
+	p.depth++
+	if p.depth > p.lim.MaxDepth {
+		return p.errf(path, "%s", tooDeep(p.lim))
+	}
+	return nil
+}
+
+func (p *jsonParser) leave() { p.depth-- }
+
+func (*jsonParser) errf(path *jsonPath, format string, args ...any) *SyntaxError {
+	return &SyntaxError{Path: path.String(), Msg: fmt.Sprintf(format, args...)}
+}
+
+func (p *jsonParser) built(path *jsonPath, n Expr) (Expr, error) {
 	if msg := checkNode(n); msg != "" {
 		return nil, p.errf(path, "%s", msg)
 	}
 	return n, nil
 }
 
-func (p jsonParser) expr(v any, path string) (Expr, error) {
+func (p *jsonParser) expr(v any, path *jsonPath) (Expr, error) {
+	if err := p.enter(path); err != nil {
+		return nil, err
+	}
+	defer p.leave()
+	return p.node(v, path)
+}
+
+// node converts one expression without counting a level for it; expr
+// counts one, and an arithmetic chain's link none.
+func (p *jsonParser) node(v any, path *jsonPath) (Expr, error) {
 	switch v := v.(type) {
 	case nil:
 		return nil, p.errf(path, "null is not a CQL2 expression")
@@ -135,10 +191,10 @@ func (p jsonParser) expr(v any, path string) (Expr, error) {
 	return nil, p.errf(path, "unexpected JSON value")
 }
 
-func (p jsonParser) list(vs []any, path string) ([]Expr, error) {
+func (p *jsonParser) list(vs []any, path *jsonPath) ([]Expr, error) {
 	out := make([]Expr, 0, len(vs))
 	for i, x := range vs {
-		e, err := p.expr(x, path+"["+strconv.Itoa(i)+"]")
+		e, err := p.expr(x, path.index(i))
 		if err != nil {
 			return nil, err
 		}
@@ -149,7 +205,7 @@ func (p jsonParser) list(vs []any, path string) ([]Expr, error) {
 
 // only checks that obj has no members besides the allowed ones, so that a
 // misspelt member is reported instead of silently ignored.
-func (p jsonParser) only(obj map[string]any, path string, allowed ...string) error {
+func (p *jsonParser) only(obj map[string]any, path *jsonPath, allowed ...string) error {
 	for k := range obj {
 		ok := false
 		for _, a := range allowed {
@@ -162,7 +218,7 @@ func (p jsonParser) only(obj map[string]any, path string, allowed ...string) err
 	return nil
 }
 
-func (p jsonParser) object(obj map[string]any, path string) (Expr, error) {
+func (p *jsonParser) object(obj map[string]any, path *jsonPath) (Expr, error) {
 	switch {
 	case obj["op"] != nil:
 		return p.op(obj, path)
@@ -172,7 +228,7 @@ func (p jsonParser) object(obj map[string]any, path string) (Expr, error) {
 		}
 		name, ok := obj["property"].(string)
 		if !ok || name == "" {
-			return nil, p.errf(path+".property", "a property name must be a non-empty string")
+			return nil, p.errf(path.dot("property"), "a property name must be a non-empty string")
 		}
 		return Property{Name: name}, nil
 	case obj["date"] != nil, obj["timestamp"] != nil:
@@ -185,18 +241,18 @@ func (p jsonParser) object(obj map[string]any, path string) (Expr, error) {
 		}
 		s, ok := obj[key].(string)
 		if !ok {
-			return nil, p.errf(path+"."+key, "a %s must be a string", key)
+			return nil, p.errf(path.dot(key), "a %s must be a string", key)
 		}
 		if key == "date" {
 			t, msg := parseDate(s)
 			if msg != "" {
-				return nil, p.errf(path+".date", "%s", msg)
+				return nil, p.errf(path.dot("date"), "%s", msg)
 			}
 			return Date{Time: t}, nil
 		}
 		t, msg := parseTimestamp(s)
 		if msg != "" {
-			return nil, p.errf(path+".timestamp", "%s", msg)
+			return nil, p.errf(path.dot("timestamp"), "%s", msg)
 		}
 		return Timestamp{Time: t}, nil
 	case obj["interval"] != nil:
@@ -205,13 +261,16 @@ func (p jsonParser) object(obj map[string]any, path string) (Expr, error) {
 		}
 		ends, ok := obj["interval"].([]any)
 		if !ok || len(ends) != 2 {
-			return nil, p.errf(path+".interval", "an interval must be an array of two ends")
+			return nil, p.errf(path.dot("interval"), "an interval must be an array of two ends")
 		}
 		var iv [2]Expr
 		for i, end := range ends {
-			ipath := path + ".interval[" + strconv.Itoa(i) + "]"
+			ipath := path.dot("interval").index(i)
 			var err error
 			if s, ok := end.(string); ok {
+				if p.depth >= p.lim.MaxDepth {
+					return nil, p.errf(ipath, "%s", tooDeep(p.lim))
+				}
 				var msg string
 				if iv[i], msg = intervalEnd(s); msg != "" {
 					return nil, p.errf(ipath, "%s", msg)
@@ -232,7 +291,7 @@ func (p jsonParser) object(obj map[string]any, path string) (Expr, error) {
 			return nil, err
 		}
 		arr, _ := obj["bbox"].([]any)
-		vals, err := p.numbers(arr, path+".bbox")
+		vals, err := p.numbers(arr, path.dot("bbox"))
 		if err != nil {
 			return nil, err
 		}
@@ -241,16 +300,16 @@ func (p jsonParser) object(obj map[string]any, path string) (Expr, error) {
 	return nil, p.errf(path, "expected an object with op, property, date, timestamp, interval, bbox or a GeoJSON type")
 }
 
-func (p jsonParser) numbers(arr []any, path string) ([]float64, error) {
+func (p *jsonParser) numbers(arr []any, path *jsonPath) ([]float64, error) {
 	out := make([]float64, 0, len(arr))
 	for i, x := range arr {
 		n, ok := x.(json.Number)
 		if !ok {
-			return nil, p.errf(path+"["+strconv.Itoa(i)+"]", "expected a number")
+			return nil, p.errf(path.index(i), "expected a number")
 		}
 		f, err := strconv.ParseFloat(string(n), 64)
 		if err != nil {
-			return nil, p.errf(path+"["+strconv.Itoa(i)+"]", "number %s is out of range", n)
+			return nil, p.errf(path.index(i), "number %s is out of range", n)
 		}
 		if f == 0 {
 			f = 0 // drop the sign of zero, as the text parser does
@@ -260,17 +319,17 @@ func (p jsonParser) numbers(arr []any, path string) ([]float64, error) {
 	return out, nil
 }
 
-func (p jsonParser) op(obj map[string]any, path string) (Expr, error) {
+func (p *jsonParser) op(obj map[string]any, path *jsonPath) (Expr, error) {
 	if err := p.only(obj, path, "op", "args"); err != nil {
 		return nil, err
 	}
 	name, ok := obj["op"].(string)
 	if !ok {
-		return nil, p.errf(path+".op", "op must be a string")
+		return nil, p.errf(path.dot("op"), "op must be a string")
 	}
 	raw, ok := obj["args"].([]any)
 	if !ok {
-		return nil, p.errf(path+".args", "args must be an array")
+		return nil, p.errf(path.dot("args"), "args must be an array")
 	}
 	nargs := func(want ...int) error {
 		for _, w := range want {
@@ -278,28 +337,34 @@ func (p jsonParser) op(obj map[string]any, path string) (Expr, error) {
 				return nil
 			}
 		}
-		return p.errf(path+".args", "%s takes %d arguments, got %d", name, want[0], len(raw))
+		return p.errf(path.dot("args"), "%s takes %d arguments, got %d", name, want[0], len(raw))
 	}
 	lower := strings.ToLower(name)
 	if lower == "in" {
 		if err := nargs(2); err != nil {
 			return nil, err
 		}
-		x, err := p.expr(raw[0], path+".args[0]")
+		x, err := p.expr(raw[0], path.dot("args").index(0))
 		if err != nil {
 			return nil, err
 		}
 		items, ok := raw[1].([]any)
 		if !ok {
-			return nil, p.errf(path+".args[1]", "the IN list must be an array")
+			return nil, p.errf(path.dot("args").index(1), "the IN list must be an array")
 		}
-		list, err := p.list(items, path+".args[1]")
+		list, err := p.list(items, path.dot("args").index(1))
 		if err != nil {
 			return nil, err
 		}
 		return p.built(path, In{X: x, List: list})
 	}
-	args, err := p.list(raw, path+".args")
+	if isArithOp(lower) {
+		if err := nargs(2); err != nil {
+			return nil, err
+		}
+		return p.arith(lower, raw, path)
+	}
+	args, err := p.list(raw, path.dot("args"))
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +372,7 @@ func (p jsonParser) op(obj map[string]any, path string) (Expr, error) {
 	switch lower {
 	case "and", "or":
 		if len(args) < 2 {
-			return nil, p.errf(path+".args", "%s needs at least two arguments", lower)
+			return nil, p.errf(path.dot("args"), "%s needs at least two arguments", lower)
 		}
 		if lower == "and" {
 			n = And{Args: args}
@@ -339,11 +404,6 @@ func (p jsonParser) op(obj map[string]any, path string) (Expr, error) {
 			return nil, err
 		}
 		n = IsNull{X: args[0]}
-	case "+", "-", "*", "/", "%", "div", "^":
-		if err := nargs(2); err != nil {
-			return nil, err
-		}
-		n = Arith{Op: lower, L: args[0], R: args[1]}
 	case "casei", "accenti":
 		if err := nargs(1); err != nil {
 			return nil, err
@@ -366,15 +426,44 @@ func (p jsonParser) op(obj map[string]any, path string) (Expr, error) {
 		}
 		// A custom function: its name must be writable in cql2-text.
 		if !isIdentifier(name) || isSpecialCall(name) {
-			return nil, p.errf(path+".op", "unknown operator %q", name)
+			return nil, p.errf(path.dot("op"), "unknown operator %q", name)
 		}
 		n = Func{Name: name, Args: args}
 	}
 	return p.built(path, n)
 }
 
+// arith converts an arithmetic operation. Its first argument continues a
+// flat chain when it is an operation of the same precedence, as
+// "a + b - c" is; then it costs no depth (see depth).
+func (p *jsonParser) arith(op string, raw []any, path *jsonPath) (Expr, error) {
+	args := path.dot("args")
+	var l Expr
+	var err error
+	if sameChain(op, jsonOp(raw[0])) {
+		l, err = p.node(raw[0], args.index(0))
+	} else {
+		l, err = p.expr(raw[0], args.index(0))
+	}
+	if err != nil {
+		return nil, err
+	}
+	r, err := p.expr(raw[1], args.index(1))
+	if err != nil {
+		return nil, err
+	}
+	return p.built(path, Arith{Op: op, L: l, R: r})
+}
+
+// jsonOp is the lower-case operator of an {"op": ...} object, or "".
+func jsonOp(v any) string {
+	obj, _ := v.(map[string]any)
+	name, _ := obj["op"].(string)
+	return strings.ToLower(name)
+}
+
 // geometry converts a GeoJSON geometry object, dropping any Z coordinate.
-func (p jsonParser) geometry(obj map[string]any, path string, level int) (orb.Geometry, error) {
+func (p *jsonParser) geometry(obj map[string]any, path *jsonPath, level int) (orb.Geometry, error) {
 	typ, _ := obj["type"].(string)
 	if typ == "GeometryCollection" {
 		if err := p.only(obj, path, "type", "geometries", "bbox"); err != nil {
@@ -382,14 +471,14 @@ func (p jsonParser) geometry(obj map[string]any, path string, level int) (orb.Ge
 		}
 		members, ok := obj["geometries"].([]any)
 		if !ok {
-			return nil, p.errf(path+".geometries", "geometries must be an array")
+			return nil, p.errf(path.dot("geometries"), "geometries must be an array")
 		}
 		if level > 32 {
 			return nil, p.errf(path, "geometry collections nested too deeply")
 		}
 		c := orb.Collection{}
 		for i, m := range members {
-			mpath := path + ".geometries[" + strconv.Itoa(i) + "]"
+			mpath := path.dot("geometries").index(i)
 			mo, ok := m.(map[string]any)
 			if !ok {
 				return nil, p.errf(mpath, "expected a GeoJSON geometry object")
@@ -405,7 +494,7 @@ func (p jsonParser) geometry(obj map[string]any, path string, level int) (orb.Ge
 	if err := p.only(obj, path, "type", "coordinates", "bbox"); err != nil {
 		return nil, err
 	}
-	cpath := path + ".coordinates"
+	cpath := path.dot("coordinates")
 	coords := obj["coordinates"]
 	bad := func() error { return p.errf(cpath, "malformed coordinates for a %s", typ) }
 	point := func(v any) (orb.Point, error) {
@@ -483,5 +572,5 @@ func (p jsonParser) geometry(obj map[string]any, path string, level int) (orb.Ge
 		})
 		return mp, err
 	}
-	return nil, p.errf(path+".type", "unknown geometry type %q", typ)
+	return nil, p.errf(path.dot("type"), "unknown geometry type %q", typ)
 }

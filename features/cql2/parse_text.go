@@ -42,7 +42,10 @@ func ParseText(src string, lim Limits) (Expr, error) {
 		return nil, p.errAt(start, "a filter must be a boolean expression (a predicate, TRUE/FALSE or a function)")
 	}
 	if depth(e, lim.MaxDepth+1) > lim.MaxDepth {
-		return nil, p.errAt(start, tooDeep(lim))
+		// The tree is deeper than the parser's own nesting (predicates,
+		// AND and OR add levels without recursing): point at the innermost
+		// nesting, where the extra levels end up.
+		return nil, p.errAt(max(start, p.deepest), tooDeep(lim))
 	}
 	return e, nil
 }
@@ -55,6 +58,8 @@ type textParser struct {
 	tok   token
 	lim   Limits
 	depth int
+	// deepest is the offset where depth was greatest, and most its value.
+	deepest, most int
 }
 
 func (p *textParser) advance() error {
@@ -77,9 +82,13 @@ func (p *textParser) peek() token {
 }
 
 // enter guards every recursive step, so 100000 '(' fail after MaxDepth
-// frames instead of exhausting the stack.
+// frames instead of exhausting the stack. Each step is one level of the
+// tree (a call, NOT, IN, an array, ^, a sign) or a parenthesis.
 func (p *textParser) enter() error {
 	p.depth++
+	if p.depth > p.most {
+		p.most, p.deepest = p.depth, p.tok.off
+	}
 	if p.depth > p.lim.MaxDepth {
 		return p.errAt(p.tok.off, tooDeep(p.lim))
 	}
@@ -267,7 +276,11 @@ func (p *textParser) parsePredicate() (Expr, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
+		if err := p.enter(); err != nil {
+			return nil, err
+		}
 		list, err := p.parseList(false)
+		p.leave()
 		if err != nil {
 			return nil, err
 		}
@@ -304,15 +317,12 @@ func (p *textParser) parsePredicate() (Expr, error) {
 
 // parseList parses "(" [expr {"," expr}] ")". For array literals (arrays
 // true) an element starting with "(" is a nested array; elsewhere it is a
-// parenthesised expression.
+// parenthesised expression. The caller counts the level (enter): the list
+// belongs to its IN, call or array node.
 func (p *textParser) parseList(arrays bool) ([]Expr, error) {
 	if p.tok.kind != tLParen {
 		return nil, p.expected("'('")
 	}
-	if err := p.enter(); err != nil {
-		return nil, err
-	}
-	defer p.leave()
 	if err := p.advance(); err != nil {
 		return nil, err
 	}
@@ -346,6 +356,10 @@ func (p *textParser) parseList(arrays bool) ([]Expr, error) {
 
 func (p *textParser) parseArray() (Expr, error) {
 	off := p.tok.off
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer p.leave()
 	elems, err := p.parseList(true)
 	if err != nil {
 		return nil, err

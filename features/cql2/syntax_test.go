@@ -89,7 +89,7 @@ func TestLimits(t *testing.T) {
 		"not":         strings.Repeat("NOT ", 100000) + "TRUE",
 		"minus":       "a = " + strings.Repeat("-", 100000) + "a",
 		"power":       "a = " + strings.Repeat("2 ^ ", 100000) + "2",
-		"plus chain":  "a = " + strings.Repeat("1 + ", 100000) + "1",
+		"plus nest":   "a = " + strings.Repeat("1 + (", 100000) + "1" + strings.Repeat(")", 100000),
 		"casei":       "a = " + strings.Repeat("CASEI(", 100000) + "'a'" + strings.Repeat(")", 100000),
 		"collection":  "S_INTERSECTS(g, " + strings.Repeat("GEOMETRYCOLLECTION(", 100000) + "POINT(1 1)" + strings.Repeat(")", 100000) + ")",
 		"arrays":      "A_CONTAINS(t, " + strings.Repeat("(", 100000) + strings.Repeat(")", 100000) + ")",
