@@ -97,7 +97,7 @@ func (h *Handler) collection(w http.ResponseWriter, r *http.Request) error {
 	doc.Links = append(selfLinks(base, collectionPath(s.Layer()), q, f, mediaJSON), doc.Links...)
 	if f == formatHTML {
 		lang, explicit, _ := language(r, q) // checked by commonRequest
-		return h.renderHTML(w, r, q, "collection.html", doc.Links, collectionPage{doc, h.sampleMap(base, s, lang, explicit)})
+		return h.renderHTML(w, r, q, "collection.html", doc.Links, h.newCollectionPage(base, s, doc, lang, explicit))
 	}
 	return writeJSON(w, mediaJSON, doc)
 }

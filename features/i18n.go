@@ -49,6 +49,7 @@ var uiTexts = map[string]layer.Text{
 	"crs":             {En: "Coordinates", Zh: "坐標系統"},
 	"apply":           {En: "Apply", Zh: "套用"},
 	"download":        {En: "Download", Zh: "下載"},
+	"findFeatures":    {En: "Find features", Zh: "搜尋要素"},
 	"queryables":      {En: "Queryables", Zh: "可查詢屬性"},
 	"queryablesHint":  {En: "The properties a filter (CQL2) or sortby may use, with their types.", Zh: "篩選條件（CQL2）及排序可使用的屬性及其類型。"},
 	"noneShown":       {En: "No features on this page (%s match)", Zh: "本頁沒有要素（共 %s 項符合）"},

@@ -13,10 +13,42 @@ import (
 // The HTML pages of collections and features: what each template is given
 // beyond the layout.
 
-// collectionPage is a collection's metadata and a map of a sample of it.
+// collectionPage is a collection's metadata, a map of a sample of it, and
+// the ways into its features: a filter form, the queryables, downloads.
 type collectionPage struct {
 	collectionDoc
-	Map *svgMap
+	Map        *svgMap
+	Action     string // the items page the filter form asks
+	Queryables string
+	Downloads  []downloadLink
+}
+
+// newCollectionPage builds the HTML page of a collection described by doc.
+func (h *Handler) newCollectionPage(base string, s *cache.Snapshot, doc collectionDoc, lang string, explicit bool) collectionPage {
+	l := s.Layer()
+	return collectionPage{
+		collectionDoc: doc,
+		Map:           h.sampleMap(base, s, lang, explicit),
+		Action:        base + itemsPath(l),
+		Queryables:    href(base, collectionPath(l)+"/queryables", lang, explicit),
+		Downloads:     h.layerDownloads(base, l, lang),
+	}
+}
+
+// layerDownloads link a whole layer in each download format, after the
+// first page as GeoJSON (paged: the whole layer may be too big for one).
+func (h *Handler) layerDownloads(base string, l *layer.Layer, lang string) []downloadLink {
+	names := map[string]string{"json": "GeoJSON", "csv": "CSV", "gpkg": "GeoPackage"}
+	first := download{"json", mediaGeoJSON, layer.Text{En: "the first page of features as GeoJSON", Zh: "首頁要素（GeoJSON）"}}
+	var out []downloadLink
+	for _, d := range append([]download{first}, h.downloads()...) {
+		out = append(out, downloadLink{
+			Label: names[d.f],
+			Title: d.title.In(lang),
+			Href:  httpx.WithQuery(base, itemsPath(l), nil, "f", d.f),
+		})
+	}
+	return out
 }
 
 // sampleSize is how many features a collection page draws.
@@ -78,6 +110,7 @@ type itemsPage struct {
 // downloadLink is the current query in another format.
 type downloadLink struct {
 	Label string
+	Title string // a longer description, where the label is a format name
 	Href  string
 }
 
