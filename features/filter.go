@@ -75,17 +75,9 @@ func (h *Handler) parseFilter(q url.Values, l *layer.Layer, iq *itemsQuery) erro
 	if fcrs == nil {
 		fcrs = defaultCRS
 	}
-	var expr cql2.Expr
-	switch strings.ToLower(strings.TrimSpace(lang)) {
-	case "", "cql2-text":
-		expr, err = cql2.ParseText(src, h.filterLimits())
-	case "cql2-json":
-		expr, err = cql2.ParseJSON([]byte(src), h.filterLimits())
-	default:
-		return httpx.BadRequest("filter-lang must be cql2-text (the default) or cql2-json; got %q", truncate(lang))
-	}
+	expr, err := h.parseFilterText(src, lang, l)
 	if err != nil {
-		return filterError(err)
+		return err
 	}
 	toWorld := fcrs.toWorld()
 	f, err := cql2.Compile(expr, queryables{l}, cql2.Options{
@@ -102,6 +94,31 @@ func (h *Handler) parseFilter(q url.Values, l *layer.Layer, iq *itemsQuery) erro
 		iq.Region = &b
 	}
 	return nil
+}
+
+// parseFilterText parses a filter in the language filter-lang names.
+// "cql-text", the name of a draft of CQL2, is taken as cql2-text with
+// dates written as strings: GDAL 3.6 sends its -where clauses to a server
+// only in that dialect, and evaluates them itself otherwise.
+func (h *Handler) parseFilterText(src, lang string, l *layer.Layer) (cql2.Expr, error) {
+	var expr cql2.Expr
+	var err error
+	switch strings.ToLower(strings.TrimSpace(lang)) {
+	case "", "cql2-text":
+		expr, err = cql2.ParseText(src, h.filterLimits())
+	case "cql2-json":
+		expr, err = cql2.ParseJSON([]byte(src), h.filterLimits())
+	case "cql-text":
+		if expr, err = cql2.ParseLegacyText(src, h.filterLimits()); err == nil {
+			expr, err = cql2.StringDates(expr, queryables{l})
+		}
+	default:
+		return nil, httpx.BadRequest("filter-lang must be cql2-text (the default), cql2-json or cql-text (a draft's name, for older clients); got %q", truncate(lang))
+	}
+	if err != nil {
+		return nil, filterError(err)
+	}
+	return expr, nil
 }
 
 // filterError turns a CQL2 parse or compile error into a 400 that says

@@ -197,7 +197,18 @@ var featureCountRE = regexp.MustCompile(`(?m)^Feature Count: (\d+)$`)
 // ogrCount runs ogrinfo -so with args and returns the one feature count.
 func ogrCount(t *testing.T, args ...string) int {
 	t.Helper()
-	out, err := exec.Command("ogrinfo", append([]string{"-ro", "-so"}, args...)...).CombinedOutput()
+	n, _ := ogrInfo(t, nil, args...)
+	return n
+}
+
+// ogrInfo runs ogrinfo -ro -so with args and the extra environment env,
+// and returns the one feature count and all it printed (with CPL_DEBUG=ON,
+// the URLs it fetched).
+func ogrInfo(t *testing.T, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command("ogrinfo", append([]string{"-ro", "-so"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("ogrinfo %v: %v\n%s", args, err, out)
 	}
@@ -206,7 +217,7 @@ func ogrCount(t *testing.T, args ...string) int {
 		t.Fatalf("ogrinfo %v: %d feature counts in\n%s", args, len(m), out)
 	}
 	n, _ := strconv.Atoi(string(m[0][1]))
-	return n
+	return n, string(out)
 }
 
 func (a *analyst) testGDAL(t *testing.T) {
@@ -252,6 +263,31 @@ func (a *analyst) testGDAL(t *testing.T) {
 			got := ogrCount(t, src, "buildings", "-where", where)
 			if want := a.count(t, "buildings", where); got != want {
 				t.Errorf("ogrinfo -where %q: %d features, PostgreSQL %d", where, got, want)
+			}
+		}
+	})
+
+	// GDAL 3.6 sends a -where clause to the server only in the draft
+	// cql-text dialect (dates as strings), which /api lists; otherwise it
+	// pages through everything and filters itself.
+	t.Run("-where is evaluated by the server as cql-text", func(t *testing.T) {
+		var opened string
+		if err := a.db.QueryRow(context.Background(),
+			"SELECT opened::text FROM clinics WHERE opened IS NOT NULL ORDER BY id LIMIT 1").Scan(&opened); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ layer, where string }{
+			{"buildings", "floors > 40 AND use = 'commercial'"},
+			{"buildings", "NOT (name_en LIKE 'A%') AND (year_built IS NULL OR year_built < 1980)"},
+			{"clinics", "opened >= '2010-01-01' AND opened < '2016-01-01'"},
+			{"clinics", "opened = '" + opened + "' OR district = 'Sha Tin'"},
+		} {
+			got, out := ogrInfo(t, []string{"CPL_DEBUG=ON"}, src, c.layer, "-where", c.where)
+			if !strings.Contains(out, "filter-lang=cql-text") || strings.Contains(out, "on client side") {
+				t.Errorf("ogrinfo -where %q did not send the whole filter to the server:\n%s", c.where, debugFetches(out))
+			}
+			if want := a.count(t, c.layer, c.where); got != want || want == 0 {
+				t.Errorf("ogrinfo -where %q on %s: %d features, PostgreSQL %d", c.where, c.layer, got, want)
 			}
 		}
 	})
@@ -339,6 +375,18 @@ func (a *analyst) testGDAL(t *testing.T) {
 }
 
 func dist(p, q [2]float64) float64 { return math.Hypot(p[0]-q[0], p[1]-q[1]) }
+
+// debugFetches keeps the lines of GDAL's debug output that say what it
+// fetched and how it filtered, for a failure message.
+func debugFetches(out string) string {
+	var keep []string
+	for _, line := range strings.Split(out, "\n") {
+		if len(keep) < 12 && (strings.Contains(line, "Fetch(") || strings.HasPrefix(line, "OAPIF:") || strings.HasPrefix(line, "ERROR")) {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
 
 // ----------------------------------------------------------- downloads
 
@@ -483,10 +531,20 @@ type owslibReport struct {
 		Features       int
 		IDs            []int64
 		Types          []string
+		Positions      [][]float64 // each feature's first coordinate pair
 		Error          string
 		URL            string
 	}
 }
+
+const hk80URI = "http://www.opengis.net/def/crs/EPSG/0/2326"
+
+// hk80Box is a box over Kowloon in HK1980 Grid, in EPSG:2326's axis order
+// (minN, minE, maxN, maxE), and the same as a PostGIS envelope.
+var (
+	hk80Box      = []float64{816000, 833000, 822000, 838000}
+	hk80Envelope = "ST_Intersects(ST_Transform(geom, 2326), ST_MakeEnvelope(833000, 816000, 838000, 822000, 2326))"
+)
 
 func (a *analyst) testOWSLib(t *testing.T) {
 	const python = "/usr/bin/python3" // Debian's python3-owslib is importable only by it
@@ -501,6 +559,9 @@ func (a *analyst) testOWSLib(t *testing.T) {
 			"both":   map[string]any{"filter": filter, "bbox": bbox, "limit": analystMaxLimit},
 			"limit":  map[string]any{"limit": 7},
 			"offset": map[string]any{"limit": 5, "offset": 5},
+			"crs":    map[string]any{"collection": "clinics", "crs": hk80URI, "limit": analystMaxLimit},
+			"bbox-crs": map[string]any{"collection": "clinics", "crs": hk80URI, "limit": analystMaxLimit,
+				"bbox": hk80Box, "bbox-crs": hk80URI},
 		},
 	})
 	cmd := exec.Command(python, filepath.Join("testdata", "owslib_client.py"), a.s.base, string(spec))
@@ -551,6 +612,17 @@ func (a *analyst) testOWSLib(t *testing.T) {
 			t.Errorf("OWSLib %s: geometry types %v", name, got.Types)
 		}
 	}
+	for name, where := range map[string]string{"crs": "true", "bbox-crs": hk80Envelope} {
+		q := r.Queries[name]
+		if q.Error != "" || !strings.Contains(q.URL, "crs=") {
+			t.Errorf("OWSLib %s (%s): %s", name, q.URL, q.Error)
+			continue
+		}
+		if want := a.ids(t, "clinics", where); len(want) == 0 || !slices.Equal(sorted(q.IDs), want) {
+			t.Errorf("OWSLib %s (%s): ids %v, PostGIS %v", name, q.URL, sorted(q.IDs), want)
+		}
+		a.checkHK80Positions(t, "OWSLib "+name, q.IDs, q.Positions)
+	}
 	lim, off := r.Queries["limit"], r.Queries["offset"]
 	if lim.Error != "" || off.Error != "" {
 		t.Fatalf("OWSLib limit/offset: %s %s", lim.Error, off.Error)
@@ -560,6 +632,43 @@ func (a *analyst) testOWSLib(t *testing.T) {
 	}
 	if off.Features != 5 || len(lim.IDs) != 7 || !slices.Equal(off.IDs[:2], lim.IDs[5:7]) {
 		t.Errorf("OWSLib limit=5&offset=5 gave ids %v, limit=7 gave %v: pages do not line up", off.IDs, lim.IDs)
+	}
+}
+
+// checkHK80Positions checks points a client got with crs=EPSG:2326: each
+// is northing first and within 1 m of PostGIS's ST_Transform of the clinic.
+func (a *analyst) checkHK80Positions(t *testing.T, what string, ids []int64, positions [][]float64) {
+	t.Helper()
+	if len(positions) != len(ids) {
+		t.Fatalf("%s: %d positions for %d features", what, len(positions), len(ids))
+	}
+	rows, err := a.db.Query(context.Background(),
+		"SELECT id, ST_X(ST_Transform(geom, 2326)), ST_Y(ST_Transform(geom, 2326)) FROM clinics WHERE id = ANY($1)", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := map[int64][2]float64{} // easting, northing
+	for rows.Next() {
+		var id int64
+		var e, n float64
+		if err := rows.Scan(&id, &e, &n); err != nil {
+			t.Fatal(err)
+		}
+		pg[id] = [2]float64{e, n}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		p := positions[i]
+		want, ok := pg[id]
+		if !ok || len(p) != 2 {
+			t.Fatalf("%s: clinic %d at %v, PostGIS %v", what, id, p, want)
+		}
+		got := [2]float64{p[1], p[0]} // northing, easting → easting, northing
+		if d := dist(got, want); d > 1 {
+			t.Errorf("%s: clinic %d (N, E) = %v is %.3f m from PostGIS's (E, N) %v", what, id, p, d, want)
+		}
 	}
 }
 

@@ -11,11 +11,22 @@ import (
 // result is a boolean expression whose tree shape follows the source
 // (parenthesised groups stay nested nodes).
 func ParseText(src string, lim Limits) (Expr, error) {
+	return parseText(src, lim, false)
+}
+
+// ParseLegacyText parses the draft "cql-text" dialect older clients send:
+// cql2-text, plus "a ILIKE b" (GDAL's case-insensitive LIKE), read as
+// CASEI(a) LIKE CASEI(b). Its string dates are StringDates' job.
+func ParseLegacyText(src string, lim Limits) (Expr, error) {
+	return parseText(src, lim, true)
+}
+
+func parseText(src string, lim Limits, legacy bool) (Expr, error) {
 	lim = lim.withDefaults()
 	if len(src) > lim.MaxLength {
 		return nil, tooLong(len(src), lim)
 	}
-	p := &textParser{lx: lexer{src: src}, lim: lim}
+	p := &textParser{lx: lexer{src: src}, lim: lim, legacy: legacy}
 	if !utf8.ValidString(src) {
 		off := 0
 		for off < len(src) {
@@ -58,6 +69,8 @@ type textParser struct {
 	tok   token
 	lim   Limits
 	depth int
+	// legacy accepts ILIKE (ParseLegacyText).
+	legacy bool
 	// deepest is the offset where depth was greatest, and most its value.
 	deepest, most int
 }
@@ -70,6 +83,10 @@ func (p *textParser) advance() error {
 	p.tok = t
 	return nil
 }
+
+// isILike reports whether the current token is ILIKE and the dialect
+// takes it.
+func (p *textParser) isILike() bool { return p.legacy && p.isKeyword("ILIKE") }
 
 // peek returns the token after the current one without consuming it.
 func (p *textParser) peek() token {
@@ -238,13 +255,14 @@ func (p *textParser) parsePredicate() (Expr, error) {
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
-		if !p.isKeyword("LIKE") && !p.isKeyword("BETWEEN") && !p.isKeyword("IN") {
+		if !p.isKeyword("LIKE") && !p.isKeyword("BETWEEN") && !p.isKeyword("IN") && !p.isILike() {
 			return nil, p.expected("LIKE", "BETWEEN", "IN")
 		}
 	}
 	var n Expr
 	switch {
-	case p.isKeyword("LIKE"):
+	case p.isKeyword("LIKE"), p.isILike():
+		ilike := p.isILike()
 		if err := p.advance(); err != nil {
 			return nil, err
 		}
@@ -253,6 +271,9 @@ func (p *textParser) parsePredicate() (Expr, error) {
 			return nil, err
 		}
 		n = Like{X: x, Pattern: pat}
+		if ilike {
+			n = Like{X: Func{Name: "casei", Args: []Expr{x}}, Pattern: Func{Name: "casei", Args: []Expr{pat}}}
+		}
 	case p.isKeyword("BETWEEN"):
 		if err := p.advance(); err != nil {
 			return nil, err
