@@ -79,6 +79,9 @@ func TestBadRequests(t *testing.T) {
 	for _, tc := range append(badRequests, more...) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, accept := range []string{"", "text/html"} {
+				if accept == "text/html" && strings.Contains(tc.target, "/items?") && strings.HasSuffix(tc.target, "=") {
+					continue // a page takes a form's blank field as not set (TestItemsPageIgnoresBlankFields)
+				}
 				r := get(t, mux, tc.target, "Accept", accept)
 				p := problem(t, r, http.StatusBadRequest)
 				if !strings.Contains(p.Detail, tc.detail) {

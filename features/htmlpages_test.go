@@ -185,3 +185,23 @@ func TestItemsPageShowsQuery(t *testing.T) {
 		}
 	})
 }
+
+// A form sends its blank fields too ("filter=&sortby=&bbox="): for a
+// person's page they mean "not set", and the page is answered; an API
+// client's blank value is still refused.
+func TestItemsPageIgnoresBlankFields(t *testing.T) {
+	mux := newDownloadsMux(t)
+	blank := "filter=&filter-lang=&sortby=&bbox=&limit=&offset=&crs=&datetime="
+	r := get(t, mux, "/collections/buildings/items?f=html&"+blank)
+	if r.Status != http.StatusOK {
+		t.Fatalf("a form with blank fields: %d %s", r.Status, r.Body)
+	}
+	for _, link := range anchors(t, string(r.Body), `<p class="downloads">`) {
+		if strings.Contains(link, "filter=&") || strings.HasSuffix(link, "filter=") {
+			t.Errorf("download link %q carries the blank filter", link)
+		}
+	}
+	if r := get(t, mux, "/collections/buildings/items?f=json&bbox="); r.Status != http.StatusBadRequest {
+		t.Errorf("GeoJSON with a blank bbox: %d, want 400", r.Status)
+	}
+}

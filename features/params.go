@@ -43,6 +43,17 @@ func parseQuery(raw string) (url.Values, error) {
 	return q, nil
 }
 
+// dropBlank forgets the parameters given only blank values. An HTML form
+// sends every field, a blank one as "filter=": for a person that means
+// "not set", where an API client's blank value stays an error.
+func dropBlank(q url.Values) {
+	for k, vs := range q {
+		if !slices.ContainsFunc(vs, func(v string) bool { return strings.TrimSpace(v) != "" }) {
+			delete(q, k)
+		}
+	}
+}
+
 // checkKnown refuses parameters outside known and the attribute names
 // attrs (nil for none), naming them and what is accepted.
 func checkKnown(q url.Values, known paramSet, attrs map[string]int) error {

@@ -58,6 +58,9 @@ func (h *Handler) parseItemsRequest(r *http.Request, l *layer.Layer) (*itemsQuer
 	if err != nil {
 		return nil, err
 	}
+	if fm == formatHTML {
+		dropBlank(q)
+	}
 	maxLimit := h.opts.MaxLimit
 	if fm.download() {
 		maxLimit = math.MaxInt
