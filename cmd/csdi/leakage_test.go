@@ -11,7 +11,9 @@ package main
 // centre of its 250 m cell in EPSG:2326, its HKID partial, its age banded,
 // its date cut to the month), never with an empty answer; and most checks
 // are also pointed at the full view, which they must catch, so that none
-// passes for want of looking.
+// passes for want of looking. leakage_http_test.go adds conditional
+// requests, HEAD, Cache-Control and the HK1980Grid and dataset tiles;
+// leakage_rules_test.go the aggregate, displace and centroid rules.
 
 import (
 	"bytes"
@@ -67,10 +69,9 @@ const (
 	dh             = "Department of Health"
 )
 
-// leakConfig is the server's configuration: the demo's masking policy
-// restated with a min_zoom and a step-up level, and a restricted layer over
-// the clinics table for the Department of Health and the Lands Department.
-const leakConfig = `auth:
+// leakAuthConfig is the server's authentication: the suite's API keys and
+// its identity provider.
+const leakAuthConfig = `auth:
   api_keys:
 %s
   oidc:
@@ -78,7 +79,12 @@ const leakConfig = `auth:
       audience: ` + leakAudience + `
       jwks_url: %q
       acr_values: [low, substantial, high]
-layers:
+`
+
+// leakLayers are the layers: the demo's masking policy restated with a
+// min_zoom and a step-up level, and a restricted layer over the clinics
+// table for the Department of Health and the Lands Department.
+const leakLayers = `layers:
   - id: ` + leakLayer + `
     source: {table: ` + leakLayer + `}
     masking:
@@ -124,6 +130,8 @@ func TestLeakageMaskedLayer(t *testing.T) {
 	t.Run("schemas", s.testSchemas)
 	t.Run("history", s.testHistory)
 	t.Run("tiles", s.testTiles)
+	t.Run("HK1980Grid and dataset tiles", s.testGridTiles)
+	t.Run("HTTP", func(t *testing.T) { s.testHTTP(t, s.snapPairs(t)) })
 	t.Run("restricted layer", s.testRestricted)
 	t.Run("writes of the wrong department", s.testWritesRefused)
 	t.Run("edits", s.testEdits)
@@ -134,6 +142,13 @@ func TestLeakageMaskedLayer(t *testing.T) {
 }
 
 func newLeakSuite(t *testing.T) *leakSuite {
+	t.Helper()
+	return newLeakSuiteWith(t, leakLayers)
+}
+
+// newLeakSuiteWith starts the server over the demo with the suite's
+// callers and the layers given (YAML, "layers:" and its list).
+func newLeakSuiteWith(t *testing.T, layers string) *leakSuite {
 	t.Helper()
 	dbURL := testenv.DatabaseURL(t)
 	noEnv := func(string) string { return "" }
@@ -160,7 +175,7 @@ func newLeakSuite(t *testing.T) *leakSuite {
 		fmt.Fprintf(&keys, "    - {name: %s, department: %s, roles: [%s], hash: %q}\n", k.name, k.dept, k.role, hash)
 	}
 	cfg := filepath.Join(t.TempDir(), "csdi.yaml")
-	body := fmt.Sprintf(leakConfig, strings.TrimSuffix(keys.String(), "\n"), idp.issuer(), idp.issuer()+"/jwks")
+	body := fmt.Sprintf(leakAuthConfig, strings.TrimSuffix(keys.String(), "\n"), idp.issuer(), idp.issuer()+"/jwks") + layers
 	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -437,7 +452,13 @@ func (f leakFeature) row() leakRow {
 // allRows is the whole layer as c reads it, in EPSG:2326.
 func (s *leakSuite) allRows(t *testing.T, c leakCaller) ([]leakRow, []leakFeature) {
 	t.Helper()
-	status, fc, body := s.items(t, c, "/collections/"+leakLayer+"/items?limit=10000&crs="+url.QueryEscape(leakEPSG2326))
+	return s.allRowsOf(t, c, leakLayer)
+}
+
+// allRowsOf is the whole of a point layer as c reads it, in EPSG:2326.
+func (s *leakSuite) allRowsOf(t *testing.T, c leakCaller, layer string) ([]leakRow, []leakFeature) {
+	t.Helper()
+	status, fc, body := s.items(t, c, "/collections/"+layer+"/items?limit=10000&crs="+url.QueryEscape(leakEPSG2326))
 	if status != 200 {
 		t.Fatalf("%s: the layer's items: %d %.300s", c.name, status, body)
 	}
@@ -832,41 +853,8 @@ func (s *leakSuite) testDownloads(t *testing.T) {
 	tr := s.truth(t)
 	want := leakMultiset(tr.masked)
 	crsQ := "&crs=" + url.QueryEscape(leakEPSG2326)
-	readCSV := func(c leakCaller) ([]leakRow, []string, []byte) {
-		resp, body := s.as(t, c, "/collections/"+leakLayer+"/items?f=csv"+crsQ)
-		if resp.StatusCode != 200 {
-			t.Fatalf("%s: CSV: %d %.200s", c.name, resp.StatusCode, body)
-		}
-		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
-		if err != nil || len(recs) < 1 {
-			t.Fatalf("%s: CSV: %v", c.name, err)
-		}
-		col := map[string]int{}
-		for i, h := range recs[0] {
-			col[h] = i
-		}
-		var rows []leakRow
-		for _, rec := range recs[1:] {
-			var r leakRow
-			var e, n float64
-			if _, err := fmt.Sscanf(rec[col["geometry_wkt"]], "POINT(%g %g)", &e, &n); err != nil {
-				t.Fatalf("%s: CSV geometry %q: %v", c.name, rec[col["geometry_wkt"]], err)
-			}
-			r.E, r.N = e, n
-			get := func(k string) string {
-				if i, ok := col[k]; ok {
-					return rec[i]
-				}
-				return ""
-			}
-			r.HKID, r.Age, r.District, r.Opened = get("hkid"), get("age"), get("district"), get("case_opened")
-			r.Care, _ = strconv.ParseInt(get("care_level"), 10, 64)
-			rows = append(rows, r)
-		}
-		return rows, recs[0], body
-	}
 	for _, c := range s.attackers() {
-		rows, header, body := readCSV(c)
+		rows, header, body := s.csvRows(t, c, leakLayer)
 		if d := diffMultisets(leakMultiset(rows), want); d != "" {
 			t.Errorf("%s: CSV: %s", c.name, d)
 		}
@@ -913,7 +901,7 @@ func (s *leakSuite) testDownloads(t *testing.T) {
 		}
 	}
 	// The same checks on the full view find it.
-	rows, _, body := readCSV(s.insider)
+	rows, _, body := s.csvRows(t, s.insider, leakLayer)
 	if diffMultisets(leakMultiset(rows), want) == "" || len(tr.scan(body)) == 0 {
 		t.Error("the full view's CSV passes the masked checks: they cannot fail")
 	}
@@ -926,11 +914,87 @@ func (s *leakSuite) testDownloads(t *testing.T) {
 	}
 }
 
+// csvRows downloads a point layer as CSV in EPSG:2326 and reads its rows,
+// header and bytes.
+func (s *leakSuite) csvRows(t *testing.T, c leakCaller, layer string) ([]leakRow, []string, []byte) {
+	t.Helper()
+	header, recs, body := s.csvRecords(t, c, layer)
+	col := map[string]int{}
+	for i, h := range header {
+		col[h] = i
+	}
+	var rows []leakRow
+	for _, rec := range recs {
+		var r leakRow
+		var e, n float64
+		if _, err := fmt.Sscanf(rec[col["geometry_wkt"]], "POINT(%g %g)", &e, &n); err != nil {
+			t.Fatalf("%s: CSV geometry %q: %v", c.name, rec[col["geometry_wkt"]], err)
+		}
+		r.E, r.N = e, n
+		get := func(k string) string {
+			if i, ok := col[k]; ok {
+				return rec[i]
+			}
+			return ""
+		}
+		r.HKID, r.Age, r.District, r.Opened = get("hkid"), get("age"), get("district"), get("case_opened")
+		r.Care, _ = strconv.ParseInt(get("care_level"), 10, 64)
+		rows = append(rows, r)
+	}
+	return rows, header, body
+}
+
+// csvRecords downloads a layer as CSV in EPSG:2326: its header, records
+// and bytes.
+func (s *leakSuite) csvRecords(t *testing.T, c leakCaller, layer string) ([]string, [][]string, []byte) {
+	t.Helper()
+	resp, body := s.as(t, c, "/collections/"+layer+"/items?f=csv&crs="+url.QueryEscape(leakEPSG2326))
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: CSV of %s: %d %.200s", c.name, layer, resp.StatusCode, body)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\ufeff")))).ReadAll()
+	if err != nil || len(recs) < 1 {
+		t.Fatalf("%s: CSV of %s: %v", c.name, layer, err)
+	}
+	return recs[0], recs[1:], body
+}
+
 // geoPackageRows downloads the layer as a GeoPackage and reads it back
 // with the embedded store's reader.
 func (s *leakSuite) geoPackageRows(t *testing.T, c leakCaller, query string) (rows []leakRow, columns map[string]int, raw []byte) {
 	t.Helper()
-	resp, body := s.as(t, c, "/collections/"+leakLayer+"/items?f=gpkg"+query)
+	return s.geoPackageRowsOf(t, c, leakLayer, query)
+}
+
+// geoPackageRowsOf downloads a point layer as a GeoPackage and reads it
+// back with the embedded store's reader.
+func (s *leakSuite) geoPackageRowsOf(t *testing.T, c leakCaller, layer, query string) (rows []leakRow, columns map[string]int, raw []byte) {
+	t.Helper()
+	col, recs, body := s.geoPackageRecords(t, c, layer, query)
+	for _, rec := range recs {
+		var r leakRow
+		if p, ok := rec.Geometry.(orb.Point); ok {
+			r.E, r.N = p[0], p[1]
+		}
+		str := func(k string) string {
+			if i, ok := col[k]; ok && rec.Props[i] != nil {
+				return fmt.Sprint(rec.Props[i])
+			}
+			return ""
+		}
+		r.HKID, r.Age, r.District, r.Opened = str("hkid"), str("age"), str("district"), str("case_opened")
+		r.Care, _ = strconv.ParseInt(str("care_level"), 10, 64)
+		rows = append(rows, r)
+	}
+	return rows, col, body
+}
+
+// geoPackageRecords downloads a layer as a GeoPackage and reads its
+// records back with the embedded store's reader: the columns by name,
+// the records, the bytes.
+func (s *leakSuite) geoPackageRecords(t *testing.T, c leakCaller, layer, query string) (map[string]int, []store.Record, []byte) {
+	t.Helper()
+	resp, body := s.as(t, c, "/collections/"+layer+"/items?f=gpkg"+query)
 	if resp.StatusCode != 200 {
 		t.Fatalf("%s: GeoPackage: %d %.200s", c.name, resp.StatusCode, body)
 	}
@@ -953,32 +1017,16 @@ func (s *leakSuite) geoPackageRows(t *testing.T, c leakCaller, query string) (ro
 	for i, f := range l.Fields {
 		col[f.Name] = i
 	}
+	var recs []store.Record
 	err = st.Load(ctx, &l, func(rec store.Record) error {
-		var r leakRow
-		if p, ok := rec.Geometry.(orb.Point); ok {
-			r.E, r.N = p[0], p[1]
-		}
-		get := func(k string) any {
-			if i, ok := col[k]; ok {
-				return rec.Props[i]
-			}
-			return nil
-		}
-		str := func(k string) string {
-			if v := get(k); v != nil {
-				return fmt.Sprint(v)
-			}
-			return ""
-		}
-		r.HKID, r.Age, r.District, r.Opened = str("hkid"), str("age"), str("district"), str("case_opened")
-		r.Care, _ = strconv.ParseInt(str("care_level"), 10, 64)
-		rows = append(rows, r)
+		rec.Props = slices.Clone(rec.Props)
+		recs = append(recs, rec)
 		return nil
 	})
 	if err != nil {
 		t.Fatalf("%s: read the GeoPackage: %v", c.name, err)
 	}
-	return rows, col, body
+	return col, recs, body
 }
 
 // The layer's schemas — queryables, the OpenAPI document, the collection,
@@ -1123,6 +1171,13 @@ func (tl leakTile) pixel(t *testing.T, e, n float64, extent float64) (float64, f
 // layer (nil when the tile is empty).
 func (s *leakSuite) tileLayer(t *testing.T, c leakCaller, path string) (*mvt.Layer, []byte, *http.Response) {
 	t.Helper()
+	return s.tileLayerNamed(t, c, path, leakLayer)
+}
+
+// tileLayerNamed fetches a tile as c and decodes its layer name (nil when
+// the tile is empty or lacks it).
+func (s *leakSuite) tileLayerNamed(t *testing.T, c leakCaller, path, name string) (*mvt.Layer, []byte, *http.Response) {
+	t.Helper()
 	resp, body := s.as(t, c, path)
 	switch resp.StatusCode {
 	case 204:
@@ -1137,28 +1192,34 @@ func (s *leakSuite) tileLayer(t *testing.T, c leakCaller, path string) (*mvt.Lay
 		if err != nil {
 			t.Fatalf("%s: GET %s: %v", c.name, path, err)
 		}
-		return findLayer(ls), body, resp
+		return findLayer(ls, name), body, resp
 	}
 	ls, err := mvt.Unmarshal(data)
 	if err != nil {
 		t.Fatalf("%s: GET %s: not an MVT: %v", c.name, path, err)
 	}
-	return findLayer(ls), body, resp
+	return findLayer(ls, name), body, resp
 }
 
-func findLayer(ls mvt.Layers) *mvt.Layer {
+func findLayer(ls mvt.Layers, name string) *mvt.Layer {
 	for _, l := range ls {
-		if l.Name == leakLayer {
+		if l.Name == name {
 			return l
 		}
 	}
 	return nil
 }
 
+// leakTileAt is a tile of either matrix set: where a grid point falls in
+// it, in tile units.
+type leakTileAt interface {
+	pixel(t *testing.T, e, n, extent float64) (float64, float64)
+}
+
 // tileProblems lists what in layer l of tile tl the policy does not show:
 // points away from every masked position, masked points of the tile's
 // interior missing, hidden attributes, or true values.
-func tileProblems(t *testing.T, tr *leakTruth, tl leakTile, l *mvt.Layer, raw []byte) []string {
+func tileProblems(t *testing.T, tr *leakTruth, tl leakTileAt, l *mvt.Layer, raw []byte) []string {
 	var out []string
 	if found := tr.scan(raw); len(found) > 0 {
 		out = append(out, fmt.Sprintf("true values %v", found))
@@ -1568,7 +1629,14 @@ func (s *leakSuite) patch(t *testing.T, id int64, body string, hdr ...string) {
 // waitFull waits until the full view of case id satisfies ok.
 func (s *leakSuite) waitFull(t *testing.T, id int64, what string, ok func(leakFeature) bool) {
 	t.Helper()
-	path := fmt.Sprintf("/collections/%s/items/%d?crs=%s", leakLayer, id, url.QueryEscape(leakEPSG2326))
+	s.waitFullOf(t, leakLayer, id, what, ok)
+}
+
+// waitFullOf waits until the full view of feature id of a point layer
+// satisfies ok.
+func (s *leakSuite) waitFullOf(t *testing.T, layer string, id int64, what string, ok func(leakFeature) bool) {
+	t.Helper()
+	path := fmt.Sprintf("/collections/%s/items/%d?crs=%s", layer, id, url.QueryEscape(leakEPSG2326))
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		resp, body := s.as(t, s.insider, path)
