@@ -40,43 +40,40 @@ func serve(ctx context.Context, args []string, stderr io.Writer, getenv func(str
 	}
 	log := newLogger(cfg.Log, stderr)
 
-	// Listen first: /healthz answers while the store opens and the layers
-	// load, the rest 503 until the server is in place.
-	ln, err := net.Listen("tcp", cfg.Server.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
-	}
-	front := server.Listen(cfg, ln, log)
-	fail := func(err error) error {
-		if cerr := front.Close(); cerr != nil {
-			log.Warn("closing the listener", "err", cerr)
-		}
-		return err
-	}
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return fail(err)
-	}
-	defer st.Close()
-	srv, err := build(ctx, cfg, st, log, getenv)
-	if err != nil {
-		return fail(err)
-	}
-	srv.Start(ctx)
-	front.Use(srv)
+	// The operators' listener opens first: its /healthz answers while the
+	// store opens and the layers load. The public port opens once they
+	// have loaded (see server.Front).
+	var ops *server.Front
 	if cfg.Server.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.Server.MetricsAddr)
 		if err != nil {
-			return fail(fmt.Errorf("listen for metrics on %s: %w", cfg.Server.MetricsAddr, err))
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.Server.MetricsAddr, err)
 		}
-		// Metrics failing is no reason to stop serving maps: it is logged.
+		ops = server.Listen(cfg, mln, log)
 		go func() {
-			if err := srv.ServeMetrics(ctx, mln); err != nil {
+			// Metrics failing is no reason to stop serving maps: it is logged.
+			if err := ops.Run(ctx); err != nil {
 				log.Error("metrics listener stopped", "err", err)
 			}
 		}()
 	}
-	return front.Run(ctx)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := build(ctx, cfg, st, log, getenv)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+	}
+	if ops != nil {
+		ops.Use(srv.MetricsHandler())
+	}
+	return srv.Serve(ctx, ln)
 }
 
 // build loads the catalogue of st into the cache, starts following the

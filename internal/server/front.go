@@ -13,14 +13,15 @@ import (
 	"github.com/csdi-hk/csdi/internal/httpx"
 )
 
-// Front is the public listener's HTTP server. It is up before the server
-// behind it exists: while the store opens and the catalogue loads (minutes,
-// for a large one) it answers /healthz as alive and /readyz 503, so that an
-// orchestrator's liveness probe does not kill a replica for loading.
-// Anything else has its connection closed unanswered, as before the port
-// was open: a proxy (nginx's proxy_next_upstream error) tries the other
-// replica, where a 503 would have been passed on to the caller. Use puts
-// the server in place.
+// Front is a listener's HTTP server, which can be up before the handler
+// behind it exists. csdi serve opens the operators' listener
+// (server.metrics_addr) this way: while the store opens and the catalogue
+// loads (minutes, for a large one) it answers /healthz as alive and /readyz
+// 503, so that a liveness probe does not kill a replica for loading, and
+// closes any other request's connection unanswered. The public port opens
+// only once the server is in place: before that a proxy's connection is
+// refused and it tries another replica, a POST included, which it would
+// not resend after an answer of any kind. Use puts the handler in place.
 type Front struct {
 	cfg     *config.Config
 	log     *slog.Logger
@@ -46,7 +47,6 @@ func Listen(cfg *config.Config, ln net.Listener, log *slog.Logger) *Front {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() { f.done <- f.srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String())
 	return f
 }
 
@@ -71,9 +71,8 @@ func startingHandler() http.Handler {
 	})
 }
 
-// Use puts s behind the listener: from now on every request is its.
-func (f *Front) Use(s *Server) {
-	h := s.handler
+// Use puts h behind the listener: from now on every request is its.
+func (f *Front) Use(h http.Handler) {
 	f.handler.Store(&h)
 	f.log.Info("serving", "addr", f.ln.Addr().String())
 }

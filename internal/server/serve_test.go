@@ -113,7 +113,7 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 
 // Until the server is in place the front answers /healthz as alive and
 // /readyz 503 with Retry-After, and closes any other request's connection
-// unanswered (a proxy then tries another replica); then it hands every
+// unanswered; then it hands every
 // request to the server, and drains on cancel.
 func TestFrontAnswersWhileStarting(t *testing.T) {
 	lg := slog.New(slog.DiscardHandler)
@@ -158,7 +158,7 @@ func TestFrontAnswersWhileStarting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	front.Use(srv)
+	front.Use(srv.Handler())
 	for _, p := range []string{"/readyz", "/collections"} {
 		if res, err := get(p); err != nil || res.StatusCode != 200 {
 			t.Errorf("%s once in place: %v %v", p, res, err)

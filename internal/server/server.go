@@ -247,31 +247,6 @@ func (s *Server) MetricsHandler() http.Handler {
 	return recoverPanics(s.log, mux)
 }
 
-// ServeMetrics answers MetricsHandler on ln until ctx is cancelled.
-func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.MetricsHandler(),
-		ReadHeaderTimeout: s.cfg.Server.ReadHeaderTimeout,
-		WriteTimeout:      time.Minute,
-		IdleTimeout:       s.cfg.Server.IdleTimeout,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	s.log.Info("serving metrics", "addr", ln.Addr().String())
-	select {
-	case err := <-done:
-		return fmt.Errorf("serve metrics: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shut down metrics: %w", err)
-	}
-	return nil
-}
-
 // maxHeaderBytes bounds a request's header, its query string included.
 // Above the CQL2 filter limit, even with every byte percent-encoded (three
 // times as long) and the other headers (a token, cookies) beside it: a
@@ -286,7 +261,7 @@ func maxHeaderBytes(maxFilterBytes int) int {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	f := Listen(s.cfg, ln, s.log)
 	s.Start(ctx)
-	f.Use(s)
+	f.Use(s.handler)
 	return f.Run(ctx)
 }
 
