@@ -109,14 +109,22 @@ func (s *leakSuite) anyItems(t *testing.T, c leakCaller, path string) (int, []an
 	return resp.StatusCode, fc.Features, fc.NumberMatched
 }
 
+// connect opens a connection to the suite's database; the caller closes
+// it.
+func (s *leakSuite) connect(t *testing.T) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
 // exec runs SQL on the suite's database.
 func (s *leakSuite) exec(t *testing.T, sql string, args ...any) {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := s.connect(t)
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
@@ -621,10 +629,7 @@ type building struct {
 func (s *leakSuite) buildings(t *testing.T) []building {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := s.connect(t)
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, `SELECT id, ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)),
 		ST_AsText(ST_ExteriorRing(ST_GeometryN(geom, 1))) FROM buildings ORDER BY id`)

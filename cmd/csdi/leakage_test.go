@@ -43,7 +43,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 
@@ -247,10 +246,7 @@ type leakTruth struct {
 func (s *leakSuite) truth(t *testing.T) *leakTruth {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := s.connect(t)
 	defer conn.Close(ctx)
 	rows, err := conn.Query(ctx, `SELECT id, ST_X(geom), ST_Y(geom), coalesce(hkid, ''), coalesce(name, ''), coalesce(address, ''),
 		coalesce(district, ''), coalesce(case_opened::text, ''), coalesce(age, 0), coalesce(care_level, 0)
@@ -1501,10 +1497,7 @@ func (s *leakSuite) testWritesRefused(t *testing.T) {
 func (s *leakSuite) tableDigest(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, s.db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := s.connect(t)
 	defer conn.Close(ctx)
 	var a, b string
 	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) || ':' || md5(string_agg(t::text, ',' ORDER BY id)) FROM `+leakLayer+` t),
