@@ -65,22 +65,26 @@ func TestHeavyClass(t *testing.T) {
 	}
 }
 
+// heavyLimiter bounds the heavy classes at bounds, without rate limits and
+// with a short queue time; rejected collects the classes it refuses.
+func heavyLimiter(t *testing.T, bounds limits.HeavyConcurrency) (lim *limits.Limiter, rejected *[]string) {
+	t.Helper()
+	no := false
+	lim, err := limits.New(limits.Config{RateLimit: &no, HeavyConcurrency: bounds, HeavyQueueTimeout: 20 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected = new([]string)
+	lim.OnReject = func(class string) { *rejected = append(*rejected, class) }
+	return lim, rejected
+}
+
 // TestHeavyDownloadsDoNotStarveTiles fills the download bound, then shows
 // the next download is turned away after the queue time while tiles are
 // still served.
 func TestHeavyDownloadsDoNotStarveTiles(t *testing.T) {
 	const bound = 3
-	no := false
-	lim, err := limits.New(limits.Config{
-		RateLimit:         &no,
-		HeavyConcurrency:  limits.HeavyConcurrency{Downloads: bound},
-		HeavyQueueTimeout: 20 * time.Millisecond,
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rejected []string
-	lim.OnReject = func(class string) { rejected = append(rejected, class) }
+	lim, rejected := heavyLimiter(t, limits.HeavyConcurrency{Downloads: bound})
 	started := make(chan struct{})
 	unblock := make(chan struct{})
 	mux := http.NewServeMux()
@@ -131,8 +135,8 @@ func TestHeavyDownloadsDoNotStarveTiles(t *testing.T) {
 			t.Errorf("download %d: %d", i+1, c)
 		}
 	}
-	if len(rejected) != 1 || rejected[0] != limits.Downloads {
-		t.Errorf("OnReject saw %v, want one downloads", rejected)
+	if len(*rejected) != 1 || (*rejected)[0] != limits.Downloads {
+		t.Errorf("OnReject saw %v, want one downloads", *rejected)
 	}
 }
 
@@ -140,17 +144,7 @@ func TestHeavyDownloadsDoNotStarveTiles(t *testing.T) {
 // 503 and Retry-After once the queue time runs out; renders above the low
 // zooms never wait.
 func TestLowZoomRendersAreBounded(t *testing.T) {
-	no := false
-	lim, err := limits.New(limits.Config{
-		RateLimit:         &no,
-		HeavyConcurrency:  limits.HeavyConcurrency{LowZoomTiles: 1},
-		HeavyQueueTimeout: 20 * time.Millisecond,
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rejected []string
-	lim.OnReject = func(class string) { rejected = append(rejected, class) }
+	lim, rejected := heavyLimiter(t, limits.HeavyConcurrency{LowZoomTiles: 1})
 	admit := admitLowZoomRenders(lim)
 	ctx := context.Background()
 	release, err := admit(ctx, lim.LowZoomMax())
@@ -181,8 +175,8 @@ func TestLowZoomRendersAreBounded(t *testing.T) {
 		t.Fatalf("after the release: %v", err)
 	}
 	again()
-	if len(rejected) != 1 || rejected[0] != limits.LowZoomTiles {
-		t.Errorf("OnReject saw %v, want one low_zoom_tiles", rejected)
+	if len(*rejected) != 1 || (*rejected)[0] != limits.LowZoomTiles {
+		t.Errorf("OnReject saw %v, want one low_zoom_tiles", *rejected)
 	}
 }
 

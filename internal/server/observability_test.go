@@ -13,8 +13,6 @@ import (
 	"testing"
 
 	"github.com/csdi-hk/csdi/internal/auth"
-	"github.com/csdi-hk/csdi/internal/cache"
-	"github.com/csdi-hk/csdi/internal/config"
 	"github.com/csdi-hk/csdi/internal/demo"
 	"github.com/csdi-hk/csdi/internal/layer"
 	"github.com/csdi-hk/csdi/internal/store"
@@ -68,14 +66,8 @@ func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := cache.New(demoStore{}, demo.Layers(), log)
-	if err := c.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := loadedDemo(t, log)
+	cfg := defaultConfig(t)
 	adminKey, adminHash, err := auth.NewAPIKey()
 	if err != nil {
 		t.Fatal(err)

@@ -19,19 +19,33 @@ import (
 	"github.com/csdi-hk/csdi/internal/httpx"
 )
 
+// loadedDemo is a cache of the small demo, loaded.
+func loadedDemo(t *testing.T, log *slog.Logger) *cache.Cache {
+	t.Helper()
+	c := cache.New(demoStore{}, demo.Layers(), log)
+	if err := c.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// defaultConfig is the configuration with nothing set.
+func defaultConfig(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 // serveDemo runs the demo on a real listener through Serve, with its
 // http.Server settings (header limit, timeouts), until the test ends.
 func serveDemo(t *testing.T, adjust func(*config.Config)) string {
 	t.Helper()
 	lg := slog.New(slog.DiscardHandler)
-	c := cache.New(demoStore{}, demo.Layers(), lg)
-	if err := c.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := loadedDemo(t, lg)
+	cfg := defaultConfig(t)
 	if adjust != nil {
 		adjust(cfg)
 	}
@@ -117,10 +131,7 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 // request to the server, and drains on cancel.
 func TestFrontAnswersWhileStarting(t *testing.T) {
 	lg := slog.New(slog.DiscardHandler)
-	cfg, err := config.Load("", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := defaultConfig(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -150,10 +161,7 @@ func TestFrontAnswersWhileStarting(t *testing.T) {
 		}
 	}
 
-	c := cache.New(demoStore{}, demo.Layers(), lg)
-	if err := c.Load(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	c := loadedDemo(t, lg)
 	srv, err := NewWith(cfg, c, lg, "v-test", Backends{})
 	if err != nil {
 		t.Fatal(err)
